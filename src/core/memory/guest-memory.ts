@@ -1,0 +1,65 @@
+/**
+ * Guest-physical RAM: one SharedArrayBuffer seen through typed views of every width.
+ *
+ * Invariants: `base` and `size` are multiples of the 4 KiB page size; the views alias the
+ * same buffer, so a host on several threads can hand the buffer to each worker and build
+ * the same views there (see `GuestMemory.fromBuffer`). The host is little-endian, as every
+ * platform Node and browsers run on, so typed-array order is RISC-V order.
+ */
+
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+
+export class GuestMemory {
+  readonly u8: Uint8Array;
+  readonly u16: Uint16Array;
+  readonly i16: Int16Array;
+  readonly i32: Int32Array;
+  readonly i8: Int8Array;
+  readonly i64: BigInt64Array;
+
+  constructor(
+    /** Guest-physical address of the first byte. */
+    readonly base: number,
+    readonly buffer: SharedArrayBuffer,
+  ) {
+    if (base % PAGE_SIZE !== 0 || buffer.byteLength % PAGE_SIZE !== 0) {
+      throw new RangeError("guest memory base and size must be page-aligned");
+    }
+    this.u8 = new Uint8Array(buffer);
+    this.i8 = new Int8Array(buffer);
+    this.u16 = new Uint16Array(buffer);
+    this.i16 = new Int16Array(buffer);
+    this.i32 = new Int32Array(buffer);
+    this.i64 = new BigInt64Array(buffer);
+  }
+
+  static allocate(base: number, size: number): GuestMemory {
+    return new GuestMemory(base, new SharedArrayBuffer(size));
+  }
+
+  get size(): number {
+    return this.buffer.byteLength;
+  }
+
+  /** True when [paddr, paddr + length) lies wholly inside RAM. */
+  contains(paddr: number, length = 1): boolean {
+    return paddr >= this.base && paddr + length <= this.base + this.size;
+  }
+
+  /** Copies host bytes into RAM at a guest-physical address (loaders, devices). */
+  write(paddr: number, bytes: Uint8Array): void {
+    if (!this.contains(paddr, bytes.length)) {
+      throw new RangeError(`write of ${bytes.length} bytes at 0x${paddr.toString(16)} is outside RAM`);
+    }
+    this.u8.set(bytes, paddr - this.base);
+  }
+
+  /** Copies bytes out of RAM. */
+  read(paddr: number, length: number): Uint8Array {
+    if (!this.contains(paddr, length)) {
+      throw new RangeError(`read of ${length} bytes at 0x${paddr.toString(16)} is outside RAM`);
+    }
+    return this.u8.slice(paddr - this.base, paddr - this.base + length);
+  }
+}
