@@ -100,6 +100,37 @@
 #define PTE_A 0x40
 #define PTE_D 0x80
 
+/* Page tables (Sv39 on RV64, Sv32 on RV32: a PTE is REGBYTES wide either way).
+ * MAKE_PTE: reg = a PTE for the physical address in pa_reg (reg may be pa_reg), with flags.
+ * SET_PTE / LOAD_PTE: table[idx] = reg / reg = table[idx] (uses t0, t1).
+ * MAP_LABEL / MAP_PA: table[idx] = PTE for the address of a label / a constant (also t2). */
+#define MAKE_PTE(reg, pa_reg, flags) \
+  srli reg, pa_reg, 12; \
+  slli reg, reg, 10; \
+  ori reg, reg, flags;
+
+#define SET_PTE(table, idx, reg) \
+  la t0, table; \
+  li t1, (idx) * REGBYTES; \
+  add t0, t0, t1; \
+  SREG reg, 0(t0);
+
+#define LOAD_PTE(reg, table, idx) \
+  la t0, table; \
+  li t1, (idx) * REGBYTES; \
+  add t0, t0, t1; \
+  LREG reg, 0(t0);
+
+#define MAP_LABEL(table, idx, l, flags) \
+  la t2, l; \
+  MAKE_PTE(t2, t2, flags) \
+  SET_PTE(table, idx, t2)
+
+#define MAP_PA(table, idx, pa, flags) \
+  li t2, pa; \
+  MAKE_PTE(t2, t2, flags) \
+  SET_PTE(table, idx, t2)
+
 /* CLINT (QEMU virt layout) */
 #define CLINT_MSIP0 0x2000000
 #define CLINT_MTIMECMP0 0x2004000
@@ -212,6 +243,27 @@ test_##n: \
   CHECK_STRAP_LABEL(TR_EPC, epc_label) \
   CHECK_STRAP(TR_TVAL, tval)
 
+/* Load the 32-bit instruction at label l into reg, zero-extended. */
+#if XLEN == 64
+#define LOAD_INSN32(reg, l) \
+  la reg, l; \
+  lwu reg, 0(reg);
+#else
+#define LOAD_INSN32(reg, l) \
+  la reg, l; \
+  lw reg, 0(reg);
+#endif
+
+/* After an expected trap: one illegal-instruction trap to M at the 32-bit instruction at
+ * label l, with mtval = that instruction's bits. Uses t0, t1. */
+#define CHECK_MTRAP_ILLEGAL(l) \
+  CHECK_MTRAP(TR_COUNT, 1) \
+  CHECK_MTRAP(TR_CAUSE, CAUSE_ILLEGAL) \
+  CHECK_MTRAP_LABEL(TR_EPC, l) \
+  LOAD_INSN32(t1, l) \
+  LOAD_MTRAP(t0, TR_TVAL) \
+  CHECK_REG(t0, t1)
+
 /* Arm the M-mode handler: the next trap to M resumes in M-mode at label l. Also clears the
  * trap count and sets the recorded cause to -1, so a missing trap is noticed. Uses t0, t1.
  * Must run in M-mode (or wherever m_trap_rec is writable). */
@@ -251,6 +303,18 @@ test_##n: \
 #define RUN_IN(mpp, l, r) \
   EXPECT_TRAP(r) \
   MRET_TO(mpp, l)
+
+/* Run the code at the constant (virtual) address addr in mode mpp; the first trap to M
+ * resumes in M-mode at label r. Uses t0, t1. */
+#define RUN_AT(mpp, addr, r) \
+  EXPECT_TRAP(r) \
+  li t0, MSTATUS_MPP; \
+  csrc mstatus, t0; \
+  li t0, mpp; \
+  csrs mstatus, t0; \
+  li t0, addr; \
+  csrw mepc, t0; \
+  mret;
 
 /* From S/U-mode code: return to M-mode at label r, through ecall (armed from M beforehand
  * with EXPECT_TRAP(r), or by RUN_IN). */

@@ -70,7 +70,7 @@ export function executeAtomic(h: Hart, insn: number): void {
     op === AMOMINU ||
     op === AMOMAXU;
   if (!valid || (op === LR && rs2 !== 0) || !(f3 === 2 || (f3 === 3 && h.xlen === 64))) {
-    raise(h, Exception.IllegalInstruction, h.currentInsn);
+    raise(h, Exception.IllegalInstruction, h.currentInsn >>> 0);
   }
   const size = f3 === 2 ? 4 : 8;
   const alo = h.xlo[rs1]!;

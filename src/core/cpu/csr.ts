@@ -40,9 +40,9 @@ const DELEGABLE_EXCEPTIONS = 0xb3ff;
 /** mip bits software may write (M-mode); the machine-level bits belong to devices. */
 const MIP_WRITABLE = SUPERVISOR_INTERRUPTS;
 
-/** Legalises mstatus.MPP: the reserved value 2 reads back as U-mode. */
-function legalMstatus(v: number): number {
-  if (((v >> Mstatus.MPP_SHIFT) & 3) === 2) v &= ~Mstatus.MPP;
+/** Legalises mstatus.MPP: a write of the reserved value 2 keeps the old MPP (as QEMU 8 does). */
+function legalMstatus(old: number, v: number): number {
+  if (((v >> Mstatus.MPP_SHIFT) & 3) === 2) v = (v & ~Mstatus.MPP) | (old & Mstatus.MPP);
   return v;
 }
 
@@ -54,7 +54,7 @@ function counterIndex(csr: number): number {
 }
 
 function illegal(h: Hart): never {
-  return raise(h, Exception.IllegalInstruction, h.currentInsn);
+  return raise(h, Exception.IllegalInstruction, h.currentInsn >>> 0);
 }
 
 function setPair(h: Hart, value: number): void {
@@ -176,7 +176,7 @@ export function writeCsr(h: Hart, csr: number, lo: number, hi: number): boolean 
   };
   switch (csr) {
     case Csr.mstatus:
-      L[Csr.mstatus] = legalMstatus((L[Csr.mstatus]! & ~MSTATUS_WRITABLE) | (lo & MSTATUS_WRITABLE));
+      L[Csr.mstatus] = legalMstatus(L[Csr.mstatus]!, (L[Csr.mstatus]! & ~MSTATUS_WRITABLE) | (lo & MSTATUS_WRITABLE));
       h.tlb.flush();
       return true;
     case Csr.sstatus:
@@ -256,7 +256,7 @@ export function writeCsr(h: Hart, csr: number, lo: number, hi: number): boolean 
       return false; // read-only or WARL with no writable field
     default:
       if (csr >= Csr.pmpaddr0 && csr < Csr.pmpaddr0 + 16) {
-        store(lo, hi & 0x3fffff); // pmpaddr holds bits 55:2 of an address
+        store(lo); // pmpaddr reads back as written (QEMU 7.2 keeps all 64 bits)
         return false;
       }
       store(lo);

@@ -193,7 +193,7 @@ export class Hart {
             raw = insn & 0xffff;
             insn = rvc[raw]!;
             npc = pc + 2;
-            if (insn === 0) raise(this, Exception.IllegalInstruction, raw);
+            if (insn === 0) raise(this, Exception.IllegalInstruction, raw >>> 0);
           }
           const rd = (insn >> 7) & 31;
           const rs1 = (insn >> 15) & 31;
@@ -224,7 +224,7 @@ export class Hart {
                   vhi = vlo >> 31;
                   break;
                 case 3: // ld
-                  if (rv32) raise(this, Exception.IllegalInstruction, raw);
+                  if (rv32) raise(this, Exception.IllegalInstruction, raw >>> 0);
                   if (hit && (alo & 7) === 0) {
                     vlo = m32[h >> 2]!;
                     vhi = m32[(h >> 2) + 1]!;
@@ -242,12 +242,12 @@ export class Hart {
                   vhi = 0;
                   break;
                 case 6: // lwu
-                  if (rv32) raise(this, Exception.IllegalInstruction, raw);
+                  if (rv32) raise(this, Exception.IllegalInstruction, raw >>> 0);
                   vlo = hit && (alo & 3) === 0 ? m32[h >> 2]! : loadSlow(this, alo, ahi, 4);
                   vhi = 0;
                   break;
                 default:
-                  raise(this, Exception.IllegalInstruction, raw);
+                  raise(this, Exception.IllegalInstruction, raw >>> 0);
               }
               xlo[rd] = vlo;
               xhi[rd] = vhi;
@@ -278,7 +278,7 @@ export class Hart {
                   else storeSlow(this, alo, ahi, 4, vlo, 0);
                   break;
                 case 3: // sd
-                  if (rv32) raise(this, Exception.IllegalInstruction, raw);
+                  if (rv32) raise(this, Exception.IllegalInstruction, raw >>> 0);
                   if (hit && (alo & 7) === 0) {
                     m32[h >> 2] = vlo;
                     m32[(h >> 2) + 1] = xhi[rs2]!;
@@ -287,7 +287,7 @@ export class Hart {
                   }
                   break;
                 default:
-                  raise(this, Exception.IllegalInstruction, raw);
+                  raise(this, Exception.IllegalInstruction, raw >>> 0);
               }
               if (this.yieldRequested) {
                 // A device was written (finisher, CLINT, HTIF): let the machine react.
@@ -337,12 +337,12 @@ export class Hart {
                   break;
                 case 1: // slli
                   if (rv32) {
-                    if (insn >>> 25 !== 0) raise(this, Exception.IllegalInstruction, raw);
+                    if (insn >>> 25 !== 0) raise(this, Exception.IllegalInstruction, raw >>> 0);
                     const v = alo << (imm & 31);
                     xlo[rd] = v;
                     xhi[rd] = v >> 31;
                   } else {
-                    if (insn >>> 26 !== 0) raise(this, Exception.IllegalInstruction, raw);
+                    if (insn >>> 26 !== 0) raise(this, Exception.IllegalInstruction, raw >>> 0);
                     shl64(alo, ahi, imm & 63, r);
                     xlo[rd] = r.lo;
                     xhi[rd] = r.hi;
@@ -352,12 +352,12 @@ export class Hart {
                   // srli, srai
                   const arithmetic = insn >>> 30 === 1;
                   if (rv32) {
-                    if ((insn >>> 25) & 0x5f) raise(this, Exception.IllegalInstruction, raw);
+                    if ((insn >>> 25) & 0x5f) raise(this, Exception.IllegalInstruction, raw >>> 0);
                     const v = arithmetic ? alo >> (imm & 31) : (alo >>> (imm & 31)) | 0;
                     xlo[rd] = v;
                     xhi[rd] = v >> 31;
                   } else {
-                    if ((insn >>> 26) & 0x2f) raise(this, Exception.IllegalInstruction, raw);
+                    if ((insn >>> 26) & 0x2f) raise(this, Exception.IllegalInstruction, raw >>> 0);
                     if (arithmetic) sar64(alo, ahi, imm & 63, r);
                     else shr64(alo, ahi, imm & 63, r);
                     xlo[rd] = r.lo;
@@ -486,7 +486,7 @@ export class Hart {
                   }
                   break;
                 default:
-                  raise(this, Exception.IllegalInstruction, raw);
+                  raise(this, Exception.IllegalInstruction, raw >>> 0);
               }
               xlo[rd] = vlo;
               xhi[rd] = vhi;
@@ -520,7 +520,7 @@ export class Hart {
                   taken = !ltu64(alo, ahi, blo, bhi);
                   break;
                 default:
-                  raise(this, Exception.IllegalInstruction, raw);
+                  raise(this, Exception.IllegalInstruction, raw >>> 0);
               }
               if (taken) {
                 npc =
@@ -547,7 +547,7 @@ export class Hart {
             }
             case 0x19: {
               // JALR
-              if (f3 !== 0) raise(this, Exception.IllegalInstruction, raw);
+              if (f3 !== 0) raise(this, Exception.IllegalInstruction, raw >>> 0);
               const imm = insn >> 20;
               const s = (xlo[rs1]! >>> 0) + (imm >>> 0);
               const tlo = s & -2;
@@ -576,7 +576,7 @@ export class Hart {
             }
             case 0x06: {
               // OP-IMM-32 (RV64 only)
-              if (rv32) raise(this, Exception.IllegalInstruction, raw);
+              if (rv32) raise(this, Exception.IllegalInstruction, raw >>> 0);
               const imm = insn >> 20;
               const a = xlo[rs1]!;
               let v: number;
@@ -584,14 +584,14 @@ export class Hart {
               else if (f3 === 1 && insn >>> 25 === 0) v = a << (imm & 31);
               else if (f3 === 5 && insn >>> 25 === 0) v = (a >>> (imm & 31)) | 0;
               else if (f3 === 5 && insn >>> 25 === 0x20) v = a >> (imm & 31);
-              else raise(this, Exception.IllegalInstruction, raw);
+              else raise(this, Exception.IllegalInstruction, raw >>> 0);
               xlo[rd] = v;
               xhi[rd] = v >> 31;
               break;
             }
             case 0x0e: {
               // OP-32 (RV64 only)
-              if (rv32) raise(this, Exception.IllegalInstruction, raw);
+              if (rv32) raise(this, Exception.IllegalInstruction, raw >>> 0);
               const a = xlo[rs1]!;
               const b = xlo[(insn >> 20) & 31]!;
               let v: number;
@@ -621,7 +621,7 @@ export class Hart {
                   v = div32(a, b, (f3 & 1) === 0, f3 >= 6);
                   break;
                 default:
-                  raise(this, Exception.IllegalInstruction, raw);
+                  raise(this, Exception.IllegalInstruction, raw >>> 0);
               }
               xlo[rd] = v;
               xhi[rd] = v >> 31;
@@ -630,7 +630,7 @@ export class Hart {
             case 0x03:
               // MISC-MEM: fence and fence.i. Memory is read afresh on every fetch, so
               // fence.i has nothing to discard; fence orders nothing on one thread.
-              if (f3 > 1) raise(this, Exception.IllegalInstruction, raw);
+              if (f3 > 1) raise(this, Exception.IllegalInstruction, raw >>> 0);
               break;
             case 0x0b:
               // AMO
@@ -649,7 +649,7 @@ export class Hart {
                 pc = this.pc;
                 continue outer;
               }
-              if (f3 === 4) raise(this, Exception.IllegalInstruction, raw);
+              if (f3 === 4) raise(this, Exception.IllegalInstruction, raw >>> 0);
               const recheck = executeCsrInstruction(this, insn);
               n++;
               base = this.instret + 1 - n;
@@ -661,7 +661,7 @@ export class Hart {
               continue;
             }
             default:
-              raise(this, Exception.IllegalInstruction, raw);
+              raise(this, Exception.IllegalInstruction, raw >>> 0);
           }
           pc = npc;
           n++;

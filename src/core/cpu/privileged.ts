@@ -97,7 +97,7 @@ export function executePrivileged(h: Hart, insn: number, ilen: number): boolean 
   if (insn >>> 25 === 0x09 && ((insn >> 7) & 31) === 0) {
     // sfence.vma rs1, rs2
     if (h.priv === Priv.U || (h.priv === Priv.S && ms & Mstatus.TVM))
-      raise(h, Exception.IllegalInstruction, h.currentInsn);
+      raise(h, Exception.IllegalInstruction, h.currentInsn >>> 0);
     h.tlb.flush();
     h.pc += ilen;
     h.privilegeChanged();
@@ -107,10 +107,10 @@ export function executePrivileged(h: Hart, insn: number, ilen: number): boolean 
     case 0x00000073: // ecall
       raise(h, Exception.EcallFromU + h.priv, 0);
     case 0x00100073: // ebreak
-      raise(h, Exception.Breakpoint, h.pc);
+      raise(h, Exception.Breakpoint, 0); // QEMU 7.2 leaves mtval zero for ebreak
     case 0x30200073: {
       // mret
-      if (h.priv !== Priv.M) raise(h, Exception.IllegalInstruction, h.currentInsn);
+      if (h.priv !== Priv.M) raise(h, Exception.IllegalInstruction, h.currentInsn >>> 0);
       const mpp = (ms >> Mstatus.MPP_SHIFT) & 3;
       let m = ms & ~(Mstatus.MIE | Mstatus.MPP);
       if (ms & Mstatus.MPIE) m |= Mstatus.MIE;
@@ -125,7 +125,7 @@ export function executePrivileged(h: Hart, insn: number, ilen: number): boolean 
     case 0x10200073: {
       // sret
       if (h.priv === Priv.U || (h.priv === Priv.S && ms & Mstatus.TSR)) {
-        raise(h, Exception.IllegalInstruction, h.currentInsn);
+        raise(h, Exception.IllegalInstruction, h.currentInsn >>> 0);
       }
       const spp = (ms & Mstatus.SPP) !== 0 ? Priv.S : Priv.U;
       let s = ms & ~(Mstatus.SIE | Mstatus.SPP | Mstatus.MPRV);
@@ -138,11 +138,14 @@ export function executePrivileged(h: Hart, insn: number, ilen: number): boolean 
       return true;
     }
     case 0x10500073: // wfi
-      if (h.priv < Priv.M && ms & Mstatus.TW) raise(h, Exception.IllegalInstruction, h.currentInsn);
+      // U-mode may never wait; S-mode may unless mstatus.TW is set (QEMU's reading of §3.1.6.5).
+      if (h.priv === Priv.U || (h.priv === Priv.S && ms & Mstatus.TW)) {
+        raise(h, Exception.IllegalInstruction, h.currentInsn >>> 0);
+      }
       h.pc += ilen;
       if ((h.csrLo[Csr.mip]! & h.csrLo[Csr.mie]!) === 0) h.waitingForInterrupt = true;
       return true;
     default:
-      raise(h, Exception.IllegalInstruction, h.currentInsn);
+      raise(h, Exception.IllegalInstruction, h.currentInsn >>> 0);
   }
 }

@@ -125,9 +125,17 @@ export class BareMachine {
     const harts = options.harts ?? 1;
     const memorySize = options.memorySize ?? DEFAULT_MEMORY_SIZE;
     checkInteger("harts", harts, 1, MAX_HARTS);
-    checkInteger("memory size", memorySize, MIN_MEMORY_SIZE, MAX_MEMORY_SIZE);
-    if (memorySize % PAGE_SIZE !== 0)
-      throw new MachineError(`memory size ${memorySize} is not a multiple of 4 KiB`);
+    if (
+      !Number.isInteger(memorySize) ||
+      memorySize < MIN_MEMORY_SIZE ||
+      memorySize > MAX_MEMORY_SIZE ||
+      memorySize % PAGE_SIZE !== 0
+    ) {
+      throw new MachineError(
+        `memory size must be a multiple of 4K from ${formatSize(MIN_MEMORY_SIZE)} to ` +
+          `${formatSize(MAX_MEMORY_SIZE)}, not ${formatSize(memorySize)}`,
+      );
+    }
     this.timeSlice = options.timeSlice ?? DEFAULT_TIME_SLICE;
     this.instructionsPerTick = options.instructionsPerTick ?? 1;
     checkInteger("time slice", this.timeSlice, 1, 1e9);
@@ -321,6 +329,18 @@ function checkInteger(what: string, value: number, min: number, max: number): vo
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new MachineError(`${what} must be an integer from ${min} to ${max}, not ${value}`);
   }
+}
+
+/** A byte count the way the CLI's --memory takes it (4K, 128M, 2G), exact or in bytes. */
+function formatSize(bytes: number): string {
+  for (const [unit, size] of [
+    ["G", 1024 * MIB],
+    ["M", MIB],
+    ["K", 1024],
+  ] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return `${bytes} bytes`;
 }
 
 function checkPlacement(program: ElfProgram, layout: VirtLayout, dtbAddress: number, dtbSize: number): void {

@@ -45,6 +45,7 @@ export interface LoadedElf {
   readonly symbols: ReadonlyMap<string, number>;
 }
 
+const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 const ELFCLASS32 = 1;
 const ELFCLASS64 = 2;
 const ELFDATA2LSB = 1;
@@ -178,8 +179,12 @@ export function loadElfImage(image: Uint8Array, ram: GuestMemory): LoadedElf {
 }
 
 function parse(r: Reader): ElfProgram {
+  // Judge the magic on whatever prefix exists, so a short text file is "not an ELF file".
+  const prefix = Math.min(r.bytes.length, ELF_MAGIC.length);
+  if (prefix === 0 || ELF_MAGIC.some((b, i) => i < prefix && r.bytes[i] !== b)) {
+    throw new ElfError("not an ELF file (bad magic number)");
+  }
   if (r.bytes.length < 16) throw new ElfError(`truncated ELF file: ${r.bytes.length} bytes`);
-  if (r.u32(0, "magic") !== 0x464c457f) throw new ElfError("not an ELF file (bad magic number)");
   const cls = r.u8(4, "class");
   if (cls !== ELFCLASS32 && cls !== ELFCLASS64)
     throw new ElfError(`unknown ELF class ${cls} (want 32- or 64-bit)`);

@@ -3,7 +3,12 @@ import { test } from "node:test";
 import { TestFinisher } from "./test-finisher.js";
 
 function makeFinisher() {
-  const bus = { stops: 0, requestStop() { this.stops++; } };
+  const bus = {
+    stops: 0,
+    requestStop() {
+      this.stops++;
+    },
+  };
   return { bus, finisher: new TestFinisher(bus) };
 }
 

@@ -8,8 +8,10 @@
  *   2    bad arguments, unreadable or invalid program (one line on stderr)
  *   124  the --max-instructions limit was reached (as timeout(1) does)
  *   125  every hart waits for an interrupt that nothing can raise (the guest hung)
- *   130  stopped by the user (Ctrl-A x or a signal)
+ *   130  stopped by the user with Ctrl-A x (as for Ctrl-C)
+ *   128+n stopped by signal n (SIGINT 130, SIGTERM 143, SIGHUP 129), the terminal restored
  */
+import { constants } from "node:os";
 import { BareMachine, type BareMachineOptions, type RunOutcome } from "../../core/machine/bare-machine.js";
 import { ElfError } from "../../core/machine/elf-loader.js";
 import { attachStdioConsole } from "../../host/node/console-stdio.js";
@@ -82,9 +84,11 @@ function exitStatus(outcome: RunOutcome, quitReason: string): number {
     case "halted":
       note("every hart is waiting for an interrupt that can never arrive; stopping");
       return EXIT_HALTED;
-    case "aborted":
+    case "aborted": {
       note(`stopped by ${quitReason || "request"}`);
-      return EXIT_ABORTED;
+      const signal = constants.signals[quitReason as NodeJS.Signals] as number | undefined;
+      return signal === undefined ? EXIT_ABORTED : 128 + signal;
+    }
   }
 }
 

@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { buildElf, hexBytes } from "../../core/machine/elf-builder.fixture.js";
+
+const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+const FERRY = fileURLToPath(new URL("./ferry.js", import.meta.url));
+const SMOKE64 = join(ROOT, "guest/images/isa/rv64/smoke.elf");
+const SMOKE32 = join(ROOT, "guest/images/isa/rv32/smoke.elf");
+const TMP = mkdtempSync(join(tmpdir(), "ferry-cli-"));
+after(() => rmSync(TMP, { recursive: true, force: true }));
+
+/** Writes a hand-assembled RV64 program at 0x8000_0000 as an ELF file and returns its path. */
+function programFile(name: string, code: string): string {
+  const path = join(TMP, name);
+  const image = buildElf({
+    xlen: 64,
+    entry: 0x8000_0000,
+    segments: [{ paddr: 0x8000_0000, data: hexBytes(code) }],
+  });
+  writeFileSync(path, image);
+  return path;
+}
+
+/** `j .` */
+const SPIN = programFile("spin.elf", "6f 00 00 00");
+/** Echoes UART input until 'q', then exits through the finisher with status 0. */
+const ECHO = programFile(
+  "echo.elf",
+  `b7 02 00 10 03 c3 52 00 13 73 13 00 e3 0c 03 fe 83 c3 02 00 13 0e 10 07 63 85 c3 01 23 80
+   72 00 d5 b7 b7 02 10 00 15 63 1b 03 53 55 23 a0 62 00 01 a0`,
+);
+
+function ferry(...args: string[]) {
+  const r = spawnSync(process.execPath, [FERRY, ...args], { input: "", encoding: "utf8", timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A user error: exit status 2 and exactly one line on stderr, no stack trace. */
+function assertUsageError(r: ReturnType<typeof ferry>, pattern: RegExp): void {
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, pattern);
+  assert.match(r.stderr, /^ferry: [^\n]*\n$/, `one line: ${JSON.stringify(r.stderr)}`);
+  assert.doesNotMatch(r.stderr, /\bat .*\.js:\d+/);
+}
+
+test("ferry run boots a bare-metal program and exits with its status", () => {
+  for (const elf of [SMOKE64, SMOKE32]) {
+    const r = ferry("run", "--machine", "bare", elf);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "PASS\n");
+    assert.equal(r.stderr, "");
+  }
+  const r = ferry("run", "--harts", "4", "--memory", "64M", "--xlen", "64", SMOKE64);
+  assert.deepEqual([r.status, r.stdout], [0, "PASS\n"]);
+});
+
+test("ferry run feeds stdin to the guest's UART", () => {
+  const r = spawnSync(process.execPath, [FERRY, "run", ECHO], { input: "echo me\nq", encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "echo me\n");
+});
+
+test("ferry run stops on SIGTERM with status 143", async () => {
+  const child = spawn(process.execPath, [FERRY, "run", SPIN], { stdio: ["pipe", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (b: Buffer) => {
+    stderr += b.toString();
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  child.kill("SIGTERM");
+  const status = await new Promise((r) => child.on("close", r));
+  assert.equal(status, 143);
+  assert.equal(stderr, "ferry: stopped by SIGTERM\n");
+});
+
+test("ferry run exits 124 at the instruction limit", () => {
+  const r = ferry("run", "--max-instructions", "10", SMOKE64);
+  assert.equal(r.status, 124);
+  assert.match(r.stderr, /stopped after 10 instructions/);
+});
+
+test("ferry run reports bad arguments in one line with status 2", () => {
+  assertUsageError(ferry("run"), /missing required argument 'program'/);
+  assertUsageError(ferry("run", "--harts", "17", SMOKE64), /--harts.*from 1 to 16/);
+  assertUsageError(ferry("run", "--xlen", "48", SMOKE64), /expected 32 or 64/);
+  assertUsageError(ferry("run", "--memory", "lots", SMOKE64), /--memory/);
+  assertUsageError(ferry("run", "--memory", "1M", SMOKE64), /memory size must be .* not 1M/);
+  assertUsageError(ferry("run", "--machine", "xen", SMOKE64), /Allowed choices are bare/);
+  assertUsageError(ferry("run", "--max-instructions", "-3", SMOKE64), /positive integer/);
+  assertUsageError(ferry("run", "--frobnicate", SMOKE64), /unknown option '--frobnicate'/);
+  assertUsageError(ferry("launch", SMOKE64), /unknown command 'launch'/);
+});
+
+test("ferry run reports an unusable program in one line with status 2", () => {
+  const notElf = join(TMP, "notes.txt");
+  writeFileSync(notElf, "hello\n");
+  const truncated = join(TMP, "short.elf");
+  writeFileSync(truncated, readFileSync(SMOKE64).subarray(0, 100));
+  assertUsageError(ferry("run", join(TMP, "missing.elf")), /cannot read .*missing\.elf: no such file/);
+  assertUsageError(ferry("run", TMP), /is a directory/);
+  assertUsageError(ferry("run", notElf), /notes\.txt: not an ELF file/);
+  assertUsageError(ferry("run", truncated), /short\.elf: truncated ELF file/);
+  assertUsageError(ferry("run", "--xlen", "32", SMOKE64), /the program is 64-bit but 32-bit was requested/);
+});
+
+test("ferry --help describes the run command and exits 0", () => {
+  const r = ferry("run", "--help");
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /--max-instructions/);
+});
