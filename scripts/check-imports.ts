@@ -44,7 +44,7 @@ function importsOf(file: string): ImportRef[] {
 const files = sourceFiles(root);
 const problems: string[] = [];
 const graph = new Map<string, string[]>();
-const coreDir = join(root, "core") + "/";
+const coreDir = `${join(root, "core")}/`;
 
 for (const file of files) {
   const inCore = file.startsWith(coreDir) && !file.endsWith(".test.ts");

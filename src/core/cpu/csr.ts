@@ -176,7 +176,10 @@ export function writeCsr(h: Hart, csr: number, lo: number, hi: number): boolean 
   };
   switch (csr) {
     case Csr.mstatus:
-      L[Csr.mstatus] = legalMstatus(L[Csr.mstatus]!, (L[Csr.mstatus]! & ~MSTATUS_WRITABLE) | (lo & MSTATUS_WRITABLE));
+      L[Csr.mstatus] = legalMstatus(
+        L[Csr.mstatus]!,
+        (L[Csr.mstatus]! & ~MSTATUS_WRITABLE) | (lo & MSTATUS_WRITABLE),
+      );
       h.tlb.flush();
       return true;
     case Csr.sstatus:
