@@ -245,12 +245,12 @@ test_503:                        /* backward c.jal, link points forward */
 3:
   FAIL_CASE
 4:
-test_504:                        /* largest forward offset: +2046 */
+test_504:                        /* largest forward offset: +2046 (0x2ffd) */
   li TESTNUM, 504
   c.jal 1f
   .skip 2044
 1:
-test_505:                        /* most negative offset: -2048 */
+test_505:                        /* most negative offset: -2048 (0x3001) */
   li TESTNUM, 505
   j 2f
 1:
@@ -293,7 +293,7 @@ test_505:                        /* most negative offset: -2048 */
   /* rd = sext(nzimm[17:12] << 12); the assembler takes the 20-bit lui immediate, so the
    * negative values are written 0xfffe0..0xfffff. */
   TEST_CASE(701, x14, 0x1000, c.lui a4, 1)
-  TEST_CASE(702, x14, 0x1f000, c.lui a4, 31)          /* largest positive: 0x777d */
+  TEST_CASE(702, x14, 0x1f000, c.lui a4, 31)          /* largest positive: 0x677d */
   TEST_CASE(703, x14, -0x20000, c.lui a4, 0xfffe0)    /* bit 17 set: sign-extended, 0x7701 */
   TEST_CASE(704, x14, -0x1000, c.lui a4, 0xfffff)
   TEST_CASE(705, x14, -0x10000, c.lui a4, 0xffff0)
@@ -391,7 +391,7 @@ test_##n: \
   CJ_FWD(1009, 256)
   CJ_FWD(1010, 512)
   CJ_FWD(1011, 1024)
-  CJ_FWD(1012, 2046)              /* largest: 0x2ffd */
+  CJ_FWD(1012, 2046)              /* largest: 0xaffd */
 test_1013:                        /* most negative: -2048 (0xb001) */
   li TESTNUM, 1013
   j 2f
@@ -485,8 +485,8 @@ test_##n: \
   CB_FWD(1108, c.beqz, s0, 32)
   CB_FWD(1109, c.bnez, a5, 64)
   CB_FWD(1110, c.beqz, s0, 128)
-  CB_FWD(1111, c.bnez, a5, 254)   /* largest: 0xeffd */
-test_1112:                        /* most negative: -256 (0xf001) */
+  CB_FWD(1111, c.bnez, a5, 254)   /* largest (c.bnez a5): 0xeffd */
+test_1112:                        /* most negative: -256 (c.beqz a4: 0xd301) */
   li TESTNUM, 1112
   li a4, 0
   j 2f
@@ -822,7 +822,7 @@ test_1807:
   W32(addi a4, a4, 3)
   c.addi a4, 4
   W32(slli a4, a4, 1)
-  CHECK_EQ(a4, 0x4e)               /* ((1 + 2) << 4 + 3 + 4) << 1 */
+  CHECK_EQ(a4, 0x6e)               /* ((((1 + 2) << 4) + 3) + 4) << 1 = 110 */
   /* A 32-bit instruction straddling a 4 KiB page boundary: its low half is the last
    * 2 bytes of one page, its high half the first 2 bytes of the next. */
 test_1808:

@@ -118,6 +118,16 @@ export class Hart {
     this.csrLo[Csr.mip] = level ? mip | mask : mip & ~mask;
   }
 
+  /** True when every bit of `mask` is pending in mip. */
+  isInterruptPending(mask: number): boolean {
+    return (this.csrLo[Csr.mip]! & mask) === mask;
+  }
+
+  /** True when an interrupt enabled in mie is pending: what wakes a hart from wfi. */
+  hasWakeupPending(): boolean {
+    return (this.csrLo[Csr.mip]! & this.csrLo[Csr.mie]!) !== 0;
+  }
+
   /** Forgets the cached fetch page; called whenever privilege or translation changes. */
   privilegeChanged(): void {
     this.fetchVBase = Number.NaN;
@@ -149,8 +159,6 @@ export class Hart {
     const wTagHi = tlb.wTagHi;
     const wHost = tlb.wHost;
     const r = this.scratch;
-    const mip = Csr.mip;
-    const mie = Csr.mie;
 
     let n = 0;
     let base = this.instret; // instret = base + n
@@ -158,7 +166,7 @@ export class Hart {
     outer: while (n < budget) {
       if (bus.stopRequested) break;
       if (this.waitingForInterrupt) {
-        if ((this.csrLo[mip]! & this.csrLo[mie]!) === 0) break;
+        if (!this.hasWakeupPending()) break;
         this.waitingForInterrupt = false;
       }
       const irq = pendingInterrupt(this);

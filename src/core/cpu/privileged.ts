@@ -143,7 +143,7 @@ export function executePrivileged(h: Hart, insn: number, ilen: number): boolean 
         raise(h, Exception.IllegalInstruction, h.currentInsn >>> 0);
       }
       h.pc += ilen;
-      if ((h.csrLo[Csr.mip]! & h.csrLo[Csr.mie]!) === 0) h.waitingForInterrupt = true;
+      if (!h.hasWakeupPending()) h.waitingForInterrupt = true;
       return true;
     default:
       raise(h, Exception.IllegalInstruction, h.currentInsn >>> 0);

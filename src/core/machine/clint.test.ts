@@ -12,6 +12,9 @@ class FakeHart {
     this.calls++;
     this.mip = level ? this.mip | mask : this.mip & ~mask;
   }
+  isInterruptPending(mask: number): boolean {
+    return (this.mip & mask) === mask;
+  }
 }
 
 const MTIMECMP = 0x4000;
@@ -89,6 +92,8 @@ test("Clint nextDeadline() gives the clock time of the earliest future mtimecmp"
   writeCmp(clint, 2, 500n);
   assert.equal(clint.nextDeadline(), 3000, "a timer already due is not a future deadline");
   clock.advanceTo(3000);
+  assert.equal(clint.nextDeadline(), 3000, "due but not yet raised by update(): due now");
+  clint.update();
   assert.equal(clint.nextDeadline(), 5000);
 });
 
@@ -117,4 +122,19 @@ test("Clint sub-word accesses read and write the bytes they cover", () => {
 
 test("Clint rejects hart counts it cannot address", () => {
   assert.throws(() => new Clint(new VirtualClock(), []), RangeError);
+});
+
+test("Clint.nextDeadline() reports a deadline that passed after update() as due now", () => {
+  const clock = new VirtualClock();
+  const hart = new FakeHart();
+  const clint = new Clint(clock, [hart]);
+  clint.write(MTIMECMP, 4, 100);
+  clint.write(MTIMECMP + 4, 4, 0);
+  clint.update();
+  assert.equal(hart.mip & Irq.MTIP, 0);
+  clock.advanceTo(150); // the deadline passes, but nothing has refreshed MTIP yet
+  assert.equal(clint.nextDeadline(), 150);
+  clint.update();
+  assert.equal(hart.mip & Irq.MTIP, Irq.MTIP);
+  assert.equal(clint.nextDeadline(), undefined); // raised already: nothing more will come
 });

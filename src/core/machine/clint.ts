@@ -35,6 +35,7 @@ const LOW_MASK = 0xffff_ffffn;
 /** What the CLINT needs from a hart: a way to raise and lower its mip bits. */
 export interface InterruptTarget {
   setInterruptPending(mask: number, level: boolean): void;
+  isInterruptPending(mask: number): boolean;
 }
 
 export class Clint implements MmioDevice {
@@ -77,7 +78,10 @@ export class Clint implements MmioDevice {
   nextDeadline(): number | undefined {
     const now = this.readMtime();
     let earliest: bigint | undefined;
-    for (const cmp of this.mtimecmp) {
+    for (let h = 0; h < this.mtimecmp.length; h++) {
+      const cmp = this.mtimecmp[h]!;
+      // A deadline that passed after the last update() has not raised MTIP yet: it is due now.
+      if (cmp <= now && !this.harts[h]!.isInterruptPending(Irq.MTIP)) return this.clock.now();
       if (cmp > now && (earliest === undefined || cmp < earliest)) earliest = cmp;
     }
     if (earliest === undefined) return undefined;
