@@ -166,6 +166,7 @@ export function executeAtomic(h: Hart, insn: number): void {
     resultLo = Number(BigInt.asIntN(32, old));
     resultHi = Number(BigInt.asIntN(32, old >> 32n));
   }
+  if (op !== LR) ram.dirty.mark(paddr - ram.base);
   if (rd !== 0) {
     h.xlo[rd] = resultLo;
     h.xhi[rd] = h.xlen === 32 ? resultLo >> 31 : resultHi;

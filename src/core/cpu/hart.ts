@@ -27,6 +27,11 @@ import { enterTrap, executePrivileged, pendingInterrupt } from "./privileged.js"
 import { compressedTable } from "./rvc.js";
 import { TRAP } from "./trap-signal.js";
 
+export interface Firmware {
+  /** Handles a trap aimed at M-mode; `h.pc` is the trapping instruction. */
+  handleTrap(h: Hart, cause: number, interrupt: boolean, tval: number): void;
+}
+
 export interface HartOptions {
   hartId: number;
   xlen: 32 | 64;
@@ -74,6 +79,15 @@ export class Hart {
   currentInsn = 0;
   /** Set by a slow path when the run loop must look at machine state before going on. */
   yieldRequested = false;
+  /** Set by the host (firmware, runner) to make `run` return before its next instruction. */
+  stopRequested = false;
+  /** The dirty-log epoch this hart's write TLB has caught up with (see dirty-log.ts). */
+  dirtyEpoch = 0;
+  /**
+   * Machine-mode firmware implemented by the host. When set, a trap that would enter M-mode
+   * calls it instead: that is how a hypervisor serves SBI calls from an S-mode guest.
+   */
+  firmware: Firmware | undefined = undefined;
 
   readonly scratch: Pair = { lo: 0, hi: 0 };
   /** -1 on RV64 and 0 on RV32: masks the high word of computed addresses. */
@@ -164,7 +178,13 @@ export class Hart {
     let base = this.instret; // instret = base + n
     let pc = this.pc;
     outer: while (n < budget) {
-      if (bus.stopRequested) break;
+      if (bus.stopRequested || this.stopRequested) break;
+      const epoch = mem.dirty.epoch;
+      if (epoch !== this.dirtyEpoch) {
+        // A harvest happened: drop cached write entries so every page is marked again.
+        tlb.flushWrites();
+        this.dirtyEpoch = epoch;
+      }
       if (this.waitingForInterrupt) {
         if (!this.hasWakeupPending()) break;
         this.waitingForInterrupt = false;

@@ -160,6 +160,7 @@ export function translate(h: Hart, vaddr: number, access: AccessKind, priv: numb
         level++; // the PTE changed under us: walk this level again
         continue;
       }
+      ram.dirty.mark(pteAddr - ram.base);
     }
     const physPage = ppn + (pageNumber % levelPages);
     return physPage * 4096 + (va % 4096);
@@ -224,6 +225,7 @@ function writePhys(h: Hart, paddr: number, size: number, value: number, vaddr: n
     else if (size === 2 && (off & 1) === 0) ram.u16[off >> 1] = value;
     else if (size === 4 && (off & 3) === 0) ram.i32[off >> 2] = value;
     else for (let i = 0; i < size; i++) ram.u8[off + i] = value >>> (8 * i);
+    ram.dirty.mark(off);
     return;
   }
   const region = h.bus.findDevice(paddr);

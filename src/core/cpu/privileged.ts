@@ -36,6 +36,10 @@ export function enterTrap(h: Hart, cause: number, interrupt: boolean, tval: numb
   const from = h.priv;
   const deleg = interrupt ? L[Csr.mideleg]! : L[Csr.medeleg]!;
   const toSupervisor = from <= Priv.S && ((deleg >>> cause) & 1) !== 0;
+  if (!toSupervisor && h.firmware !== undefined) {
+    h.firmware.handleTrap(h, cause, interrupt, tval);
+    return;
+  }
   const ms = L[Csr.mstatus]!;
   const causeHi = interrupt && h.xlen === 64 ? -0x80000000 : 0;
   const causeLo = interrupt && h.xlen === 32 ? cause | 0x80000000 : cause;

@@ -2,10 +2,12 @@
  * Guest-physical RAM: one SharedArrayBuffer seen through typed views of every width.
  *
  * Invariants: `base` and `size` are multiples of the 4 KiB page size; the views alias the
- * same buffer, so a host on several threads can hand the buffer to each worker and build
- * the same views there (see `GuestMemory.fromBuffer`). The host is little-endian, as every
+ * same buffer, so a host on several threads can hand the buffer (and the dirty log's
+ * buffers) to each worker and build the same views there. The host is little-endian, as every
  * platform Node and browsers run on, so typed-array order is RISC-V order.
  */
+
+import { DirtyLog } from "./dirty-log.js";
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
@@ -17,11 +19,14 @@ export class GuestMemory {
   readonly i32: Int32Array;
   readonly i8: Int8Array;
   readonly i64: BigInt64Array;
+  /** Pages written while logging is on; shared with every thread that maps this memory. */
+  readonly dirty: DirtyLog;
 
   constructor(
     /** Guest-physical address of the first byte. */
     readonly base: number,
     readonly buffer: SharedArrayBuffer,
+    dirtyLog?: DirtyLog,
   ) {
     if (base % PAGE_SIZE !== 0 || buffer.byteLength % PAGE_SIZE !== 0) {
       throw new RangeError("guest memory base and size must be page-aligned");
@@ -32,6 +37,7 @@ export class GuestMemory {
     this.i16 = new Int16Array(buffer);
     this.i32 = new Int32Array(buffer);
     this.i64 = new BigInt64Array(buffer);
+    this.dirty = dirtyLog ?? new DirtyLog(buffer.byteLength >>> PAGE_SHIFT);
   }
 
   static allocate(base: number, size: number): GuestMemory {
@@ -53,6 +59,7 @@ export class GuestMemory {
       throw new RangeError(`write of ${bytes.length} bytes at 0x${paddr.toString(16)} is outside RAM`);
     }
     this.u8.set(bytes, paddr - this.base);
+    this.dirty.markRange(paddr - this.base, bytes.length);
   }
 
   /** Copies bytes out of RAM. */
