@@ -1,0 +1,36 @@
+/**
+ * `npm run bench -- SUITE [options]`: runs a benchmark suite and prints its figures as JSON
+ * on stdout. Suites: cpu (guest MIPS on one hart, against QEMU where installed) and
+ * registers (the register-representation measurement behind the hart's design).
+ */
+import { Command, InvalidArgumentError } from "commander";
+import { benchCpu } from "./cpu.js";
+import { measureRegisterRepresentations } from "./register-representation.js";
+
+const positive = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+};
+
+const program = new Command("bench").description("Ferry benchmarks; JSON on stdout");
+program
+  .command("cpu")
+  .description("CPU benchmark programs on one hart, Ferry and QEMU")
+  .option("--scale <n>", "multiply each program's work", positive, 1)
+  .option("--only <name>", "run one program")
+  .action(async (o: { scale: number; only?: string }) => {
+    const result = await benchCpu(
+      o.only === undefined ? { scale: o.scale } : { scale: o.scale, only: o.only },
+    );
+    console.log(JSON.stringify(result, null, 2));
+  });
+program
+  .command("registers")
+  .description("register-file representations for an RV64 interpreter")
+  .action(() => {
+    console.log(
+      JSON.stringify({ benchmark: "registers", mopsPerSecond: measureRegisterRepresentations() }, null, 2),
+    );
+  });
+await program.parseAsync(process.argv);
