@@ -25,8 +25,15 @@
  * address EXPECT_STRAP armed. It clobbers only sscratch.
  *
  * Checks run in M-mode: CHECK_* compare and, on a mismatch, print "got X expected Y" before
- * test.h's "FAIL case N". Registers: TESTNUM (gp) holds the case number; t0, t1, t5, t6 and
- * a0, a1 are scratch for these macros; s0-s11 are never touched by them.
+ * test.h's "FAIL case N". Both that path and priv_stop (jump there when an awaited trap or
+ * interrupt never comes) first disable interrupts and disarm the handler, so nothing can
+ * resume the test halfway through the failure message. Registers: TESTNUM (gp) holds the case number; t0, t1, t5, t6
+ * (and a0, a1 on a failure) are scratch for the check/arm/run macros; TIMER_IN and the
+ * MAP_* page-table macros also use t2. s0-s11, a0-a7 (except on failure) and t3, t4 are
+ * never touched by them, nor by the handlers (which only use mscratch / sscratch).
+ *
+ * The S-mode handler and its record must be reachable in S-mode: with paging on, map them
+ * (the paging tests identity-map the whole image).
  */
 #ifndef PRIV_H
 #define PRIV_H
@@ -357,7 +364,7 @@ test_##n: \
   sw t0, 0(t1);
 #endif
 
-/* Set this hart's mtimecmp to mtime + delta (0 < delta < 2^31 ticks). Uses t0-t2, t5, t6. */
+/* Set this hart's mtimecmp to mtime + delta (0 <= delta < 2^31 ticks). Uses t0-t2, t5, t6. */
 #if XLEN == 64
 #define TIMER_IN(delta) \
   li t0, CLINT_MTIME_ADDR; \
@@ -390,6 +397,14 @@ test_##n: \
   sw t6, 0(t1); \
   sw t5, 4(t1);
 #endif
+
+/* Before reporting a failure: no interrupt may be taken any more, and no trap may resume the
+ * test (M-mode only). Uses t0. */
+#define PRIV_QUIESCE \
+  csrci mstatus, MSTATUS_MIE; \
+  csrw mie, zero; \
+  la t0, m_trap_rec; \
+  SREG zero, TR_RESUME(t0);
 
 /* print_hex takes a uint64_t: on RV32 that is the pair a0 (low), a1 (high). */
 #if XLEN == 64
@@ -482,6 +497,7 @@ s_trap_unexpected: \
 s_trap_report: \
   ebreak; \
 priv_fail: \
+  PRIV_QUIESCE \
   mv s10, a0; \
   mv s11, a1; \
   la a0, priv_got_msg; \
@@ -494,6 +510,11 @@ priv_fail: \
   PRINT_HEX_A0 \
   la a0, priv_nl_msg; \
   call puts_uart; \
+  j test_fail; \
+  /* a wait for an interrupt or a trap that never came */ \
+  .globl priv_stop; \
+priv_stop: \
+  PRIV_QUIESCE \
   j test_fail; \
   .section .rodata; \
 priv_got_msg: \

@@ -62,136 +62,136 @@ t3_s_back:
   CHECK_LABEL(t0, t3_s_back)          /* the S handler's sret went back through sepc */
   CHECK_CSR(stval, 0x0000000b)
   CHECK_CSR(mcause, CAUSE_ECALL_S)
-CASE(16)      /* an M-mode CSR read in S is an illegal instruction, and it is delegated */
-  EXPECT_STRAP(t16_s_back)
-  RUN_IN(MSTATUS_MPP_S, t16_s, 1f)
-t16_s:
-  csrr s3, mcause
-  j test_fail
-t16_s_back:
-  ecall
-  j test_fail
-1:
-  CHECK_MTRAP(TR_CAUSE, CAUSE_ECALL_S)
-  CHECK_STRAP_CEV(CAUSE_ILLEGAL, t16_s, 0x342029f3)
-
-/* The same exception from U goes to S with SPP = U */
-CASE(4)
+CASE(4)      /* an M-mode CSR read in S is an illegal instruction, and it is delegated */
   EXPECT_STRAP(t4_s_back)
-  RUN_IN(MSTATUS_MPP_U, t4_u, 1f)
-t4_u:
-  csrw sscratch, zero       /* S CSR from U: illegal */
+  RUN_IN(MSTATUS_MPP_S, t4_s, 1f)
+t4_s:
+  csrr s3, mcause
   j test_fail
 t4_s_back:
   ecall
   j test_fail
 1:
   CHECK_MTRAP(TR_CAUSE, CAUSE_ECALL_S)
-  CHECK_STRAP_CEV(CAUSE_ILLEGAL, t4_u, 0x14001073)
+  CHECK_STRAP_CEV(CAUSE_ILLEGAL, t4_s, 0x342029f3)
+
+/* The same exception from U goes to S with SPP = U */
+CASE(5)
+  EXPECT_STRAP(t5_s_back)
+  RUN_IN(MSTATUS_MPP_U, t5_u, 1f)
+t5_u:
+  csrw sscratch, zero       /* S CSR from U: illegal */
+  j test_fail
+t5_s_back:
+  ecall
+  j test_fail
+1:
+  CHECK_MTRAP(TR_CAUSE, CAUSE_ECALL_S)
+  CHECK_STRAP_CEV(CAUSE_ILLEGAL, t5_u, 0x14001073)
   CHECK_STRAP_MASKED(TR_STATUS, MSTATUS_SPP, 0)
 
 /* Not delegated: ebreak in S still goes to M, with mcause 3 */
-CASE(5)
-  RUN_IN(MSTATUS_MPP_S, t5_s, 1f)
-t5_s:
+CASE(6)
+  RUN_IN(MSTATUS_MPP_S, t6_s, 1f)
+t6_s:
   ebreak
   j test_fail
 1:
-  CHECK_MTRAP_CEV(CAUSE_BREAKPOINT, t5_s, 0)
+  CHECK_MTRAP_CEV(CAUSE_BREAKPOINT, t6_s, 0)
   CHECK_MTRAP_MASKED(TR_STATUS, MSTATUS_MPP, MSTATUS_MPP_S)
 
 /* Traps taken in M are never delegated, whatever medeleg says */
-CASE(6)
+CASE(7)
   li t0, (1 << CAUSE_ILLEGAL) | (1 << CAUSE_BREAKPOINT) | (1 << CAUSE_ECALL_U) | (1 << CAUSE_ECALL_S) | (1 << CAUSE_LOAD_ACCESS)
   csrw medeleg, t0
   EXPECT_TRAP(1f)
-t6_ill:
+t7_ill:
   .4byte 0x0000000b
   j test_fail
 1:
-  CHECK_MTRAP_CEV(CAUSE_ILLEGAL, t6_ill, 0x0000000b)
+  CHECK_MTRAP_CEV(CAUSE_ILLEGAL, t7_ill, 0x0000000b)
   EXPECT_TRAP(1f)
-t6_ebreak:
+t7_ebreak:
   ebreak
   j test_fail
 1:
-  CHECK_MTRAP_CEV(CAUSE_BREAKPOINT, t6_ebreak, 0)
+  CHECK_MTRAP_CEV(CAUSE_BREAKPOINT, t7_ebreak, 0)
   EXPECT_TRAP(1f)
-t6_ld:
+t7_ld:
   li t0, UNMAPPED
   lw t0, 0(t0)
   j test_fail
 1:
-  CHECK_MTRAP_CEV(CAUSE_LOAD_ACCESS, t6_ld + 4, UNMAPPED)
+  CHECK_MTRAP_CEV(CAUSE_LOAD_ACCESS, t7_ld + 4, UNMAPPED)
 
 /* ecall from U delegated to S: scause 8, stval 0, SPP = U. S gets back to M with ebreak. */
-CASE(7)
+CASE(8)
   li t0, (1 << CAUSE_ECALL_U) | (1 << CAUSE_ECALL_S)
   csrw medeleg, t0
-  EXPECT_STRAP(t7_s_back)
-  RUN_IN(MSTATUS_MPP_U, t7_u, 1f)
-t7_u:
-  ecall
-  j test_fail
-t7_s_back:
-  ebreak
-  j test_fail
-1:
-  CHECK_MTRAP_CEV(CAUSE_BREAKPOINT, t7_s_back, 0)
-  CHECK_STRAP_CEV(CAUSE_ECALL_U, t7_u, 0)
-  CHECK_STRAP_MASKED(TR_STATUS, MSTATUS_SPP, 0)
-
-/* ecall from S delegated to S: scause 9, SPP = S */
-CASE(8)
   EXPECT_STRAP(t8_s_back)
-  RUN_IN(MSTATUS_MPP_S, t8_s, 1f)
-t8_s:
+  RUN_IN(MSTATUS_MPP_U, t8_u, 1f)
+t8_u:
   ecall
   j test_fail
 t8_s_back:
   ebreak
   j test_fail
 1:
+  CHECK_MTRAP_CEV(CAUSE_BREAKPOINT, t8_s_back, 0)
+  CHECK_STRAP_CEV(CAUSE_ECALL_U, t8_u, 0)
+  CHECK_STRAP_MASKED(TR_STATUS, MSTATUS_SPP, 0)
+
+/* ecall from S delegated to S: scause 9, SPP = S */
+CASE(9)
+  EXPECT_STRAP(t9_s_back)
+  RUN_IN(MSTATUS_MPP_S, t9_s, 1f)
+t9_s:
+  ecall
+  j test_fail
+t9_s_back:
+  ebreak
+  j test_fail
+1:
   CHECK_MTRAP(TR_CAUSE, CAUSE_BREAKPOINT)
-  CHECK_STRAP_CEV(CAUSE_ECALL_S, t8_s, 0)
+  CHECK_STRAP_CEV(CAUSE_ECALL_S, t9_s, 0)
   CHECK_STRAP_MASKED(TR_STATUS, MSTATUS_SPP, MSTATUS_SPP)
 
 /* Delegated load and store access faults: stval = the address; the store one is not
  * delegated and goes to M */
-CASE(9)
+CASE(10)
   li t0, 1 << CAUSE_LOAD_ACCESS
   csrw medeleg, t0
   li s0, UNMAPPED
-  EXPECT_STRAP(t9_s_back)
-  RUN_IN(MSTATUS_MPP_U, t9_u, 1f)
-t9_u:
+  EXPECT_STRAP(t10_s_back)
+  RUN_IN(MSTATUS_MPP_U, t10_u, 1f)
+t10_u:
   lw t0, 12(s0)
   j test_fail
-t9_s_back:
+t10_s_back:
   sw zero, 4(s0)
   j test_fail
 1:
-  CHECK_MTRAP_CEV(CAUSE_STORE_ACCESS, t9_s_back, UNMAPPED + 4)
+  CHECK_MTRAP_CEV(CAUSE_STORE_ACCESS, t10_s_back, UNMAPPED + 4)
   CHECK_MTRAP_MASKED(TR_STATUS, MSTATUS_MPP, MSTATUS_MPP_S)
-  CHECK_STRAP_CEV(CAUSE_LOAD_ACCESS, t9_u, UNMAPPED + 12)
+  CHECK_STRAP_CEV(CAUSE_LOAD_ACCESS, t10_u, UNMAPPED + 12)
 
 /* sret from the S handler back to U continues there (SPP = U kept by a handler that does
  * not touch it): here S's own code does the sret */
-CASE(10)
+CASE(11)
   li t0, 1 << CAUSE_ECALL_U
   csrw medeleg, t0
-  la t0, t10_stvec
+  la t0, t11_stvec
   csrw stvec, t0
   li s4, 0
-  RUN_IN(MSTATUS_MPP_U, t10_u, 1f)
-t10_u:
+  RUN_IN(MSTATUS_MPP_U, t11_u, 1f)
+t11_u:
   li s4, 1
-  ecall                     /* to t10_stvec in S */
+  ecall                     /* to t11_stvec in S */
   addi s4, s4, 10           /* after sret */
   ebreak                    /* to M */
   j test_fail
   .balign 4
-t10_stvec:
+t11_stvec:
   addi s4, s4, 100
   csrr t0, sepc
   addi t0, t0, 4
@@ -204,7 +204,7 @@ t10_stvec:
   csrw stvec, t0
 
 /* sstatus is a restricted view of mstatus */
-CASE(11)
+CASE(12)
   csrw medeleg, zero
   li t0, MONLY | SVIEW
   csrc mstatus, t0
@@ -219,11 +219,11 @@ CASE(11)
   CHECK_CSR_MASKED(mstatus, MONLY | SVIEW, MSTATUS_MPIE | MSTATUS_MPP_S | MSTATUS_MPRV)
   li t0, MSTATUS_MPRV | MSTATUS_MPIE
   csrc mstatus, t0
-CASE(12)      /* and from S-mode itself */
+CASE(13)      /* and from S-mode itself */
   li t0, MSTATUS_TW | MSTATUS_MXR
   csrs mstatus, t0
-  RUN_IN(MSTATUS_MPP_S, t12_s, 1f)
-t12_s:
+  RUN_IN(MSTATUS_MPP_S, t13_s, 1f)
+t13_s:
   csrr s2, sstatus
   li t0, MSTATUS_TW | MSTATUS_MIE | MSTATUS_SUM
   csrs sstatus, t0
@@ -236,7 +236,7 @@ t12_s:
   csrc mstatus, t0
 
 /* sie / sip are mie / mip restricted to the delegated interrupts (mideleg) */
-CASE(13)
+CASE(14)
   li t0, 0x222
   csrw mideleg, t0
   li t0, 0xaaa
@@ -251,7 +251,7 @@ CASE(13)
   CHECK_CSR_MASKED(mie, 0xaaa, 0x8a8)
   CHECK_CSR_MASKED(sie, 0xaaa, 0x020)
   csrw mie, zero
-CASE(14)
+CASE(15)
   li t0, 0x222
   csrw mideleg, t0
   li t0, MIP_SSIP | MIP_STIP
@@ -269,11 +269,11 @@ CASE(14)
   li t0, MIP_STIP
   csrc mip, t0
   CHECK_CSR_MASKED(mip, 0xaaa, 0)
-CASE(15)      /* sip.SSIP written from S-mode reaches mip */
+CASE(16)      /* sip.SSIP written from S-mode reaches mip */
   li t0, MIP_SSIP
   csrw mideleg, t0
-  RUN_IN(MSTATUS_MPP_S, t15_s, 1f)
-t15_s:
+  RUN_IN(MSTATUS_MPP_S, t16_s, 1f)
+t16_s:
   li t0, MIP_SSIP
   csrs sip, t0              /* sstatus.SIE = 0 and sie = 0: not taken */
   csrr s2, sip

@@ -18,7 +18,9 @@
  * QEMU 7.2 behaviour pinned here (the spec allows a page fault instead: Svade vs Svadu):
  *   - A and D are set by the hardware page walker: a load or fetch sets A, a store sets A
  *     and D; an access that faults changes nothing.
- * Also pinned: lr on a read-only page succeeds and the sc that follows raises a store page
+ * Also pinned: a 32-bit instruction whose second half lies in an unmapped page raises an
+ * instruction page fault with mepc = the instruction and mtval = the start of that page.
+ * And: lr on a read-only page succeeds and the sc that follows raises a store page
  * fault (15); an AMO on a read-only page raises 15.
  */
 #include "priv.h"
@@ -93,6 +95,23 @@ TEST_BEGIN
   la t0, tp7
   sw t1, 0(t0)
   sw t2, 4(t0)
+  /* tp8 ends with: li a0, 0x33 (at 0xff8); c.nop (0xffc); addi a0, a0, 1 (0xffe, its upper
+   * half at offset 0 of the next page); tp9 starts with that upper half, then ecall */
+  la t0, tp8
+  li t1, 0xff8
+  add t0, t0, t1
+  li t1, 0x03300513
+  sw t1, 0(t0)
+  li t1, 0x0001
+  sh t1, 4(t0)
+  li t1, 0x0513
+  sh t1, 6(t0)
+  la t0, tp9
+  li t1, 0x0015
+  sh t1, 0(t0)
+  li t1, 0x0073
+  sh t1, 2(t0)
+  sh zero, 4(t0)
   fence.i
 
   /* root: VPN[1] = VA[31:22] */
@@ -115,6 +134,8 @@ TEST_BEGIN
   MAP_LABEL(pt_l0, 10, tp7, PTE_V | PTE_R | PTE_X | PTE_U | PTE_A) /* user RX */
   MAP_LABEL(pt_l0, 11, tp1, PTE_V | PTE_R)                       /* read-only, A = 0 */
   MAP_LABEL(pt_l0, 12, tp5, PTE_V | PTE_X)                       /* execute-only, A = 0 */
+  MAP_LABEL(pt_l0, 13, tp8, PTE_V | PTE_X | PTE_A)               /* code at its end, for case 21 */
+  /* 14: invalid until case 21 maps tp9 */
   SATP_ON
 
 /* S-mode loads and stores through a 4 KiB page */
@@ -539,12 +560,32 @@ t19_amo:
   lw t1, 0(t0)
   CHECK(t1, 0x22222222)
 
-/* back to Bare: S sees physical addresses again */
+/* an instruction that straddles into an unmapped page: the fetch page fault has mepc = the
+ * instruction's address and mtval = the start of the unmapped page; once it is mapped, the
+ * instruction runs */
 CASE(20)
+  li a0, 0
+  RUN_AT(MSTATUS_MPP_S, TVA(13) + 0xff8, 1f)
+1:
+  CHECK_MTRAP(TR_COUNT, 1)
+  CHECK_MTRAP(TR_CAUSE, CAUSE_FETCH_PAGE_FAULT)
+  CHECK_MTRAP(TR_EPC, TVA(13) + 0xffe)
+  CHECK_MTRAP(TR_TVAL, TVA(14))
+  CHECK(a0, 0x33)
+  MAP_LABEL(pt_l0, 14, tp9, PTE_V | PTE_X | PTE_A)
+  sfence.vma
+  RUN_AT(MSTATUS_MPP_S, TVA(13) + 0xff8, 1f)
+1:
+  CHECK_MTRAP(TR_CAUSE, CAUSE_ECALL_S)
+  CHECK_MTRAP(TR_EPC, TVA(14) + 2)
+  CHECK(a0, 0x34)
+
+/* back to Bare: S sees physical addresses again */
+CASE(21)
   csrw satp, zero
   sfence.vma
-  RUN_IN(MSTATUS_MPP_S, t20_s, 1f)
-t20_s:
+  RUN_IN(MSTATUS_MPP_S, t21_s, 1f)
+t21_s:
   la t0, tp2
   lw s2, 0(t0)
   ecall
@@ -570,3 +611,5 @@ tp4: .zero 4096
 tp5: .zero 4096
 tp6: .zero 4096
 tp7: .zero 4096
+tp8: .zero 4096
+tp9: .zero 4096

@@ -370,47 +370,47 @@ test_1004:                       /* the largest offset, +2047 */
   FAIL_CASE
 1:
 
-test_1017:                       /* +2047 with an odd sum: bit 0 is cleared */
-  li TESTNUM, 1017
+test_1005:                       /* +2047 with an odd sum: bit 0 is cleared */
+  li TESTNUM, 1005
   la x5, 1f
   addi x5, x5, -2046             /* x5 + 2047 = target + 1 */
   jalr x1, 2047(x5)
   FAIL_CASE
 1:
 
-test_1005:                       /* jalr clears bit 0 of rs1 + imm: odd rs1 */
-  li TESTNUM, 1005
+test_1006:                       /* jalr clears bit 0 of rs1 + imm: odd rs1 */
+  li TESTNUM, 1006
   la x5, 1f
   addi x5, x5, 1
   jalr x1, 0(x5)
   FAIL_CASE
 1:
 
-test_1006:                       /* odd immediate */
-  li TESTNUM, 1006
+test_1007:                       /* odd immediate */
+  li TESTNUM, 1007
   la x5, 1f
   jalr x1, 1(x5)
   FAIL_CASE
 1:
 
-test_1007:                       /* odd + even = odd: target - 2 + 3 = target + 1 -> target */
-  li TESTNUM, 1007
+test_1008:                       /* odd + even = odd: target - 2 + 3 = target + 1 -> target */
+  li TESTNUM, 1008
   la x5, 1f
   addi x5, x5, -2
   jalr x1, 3(x5)
   FAIL_CASE
 1:
 
-test_1008:                       /* odd rs1 and odd imm add to an even target */
-  li TESTNUM, 1008
+test_1009:                       /* odd rs1 and odd imm add to an even target */
+  li TESTNUM, 1009
   la x5, 1f
   addi x5, x5, -1
   jalr x1, 1(x5)
   FAIL_CASE
 1:
 
-test_1009:                       /* rd == rs1: the target uses the old value */
-  li TESTNUM, 1009
+test_1010:                       /* rd == rs1: the target uses the old value */
+  li TESTNUM, 1010
   la x5, 1f
   jalr x5, 0(x5)
 2:
@@ -419,8 +419,8 @@ test_1009:                       /* rd == rs1: the target uses the old value */
   la x15, 2b
   CHECK_EQ_REG(x5, x15)
 
-test_1010:                       /* rd == rs1 with an offset */
-  li TESTNUM, 1010
+test_1011:                       /* rd == rs1 with an offset */
+  li TESTNUM, 1011
   la x5, 1f
   addi x5, x5, 12
   jalr x5, -12(x5)
@@ -430,8 +430,8 @@ test_1010:                       /* rd == rs1 with an offset */
   la x15, 2b
   CHECK_EQ_REG(x5, x15)
 
-test_1011:                       /* jr: rd = x0 */
-  li TESTNUM, 1011
+test_1012:                       /* jr: rd = x0 */
+  li TESTNUM, 1012
   la x5, 1f
   jalr x0, 0(x5)
   FAIL_CASE
@@ -440,15 +440,15 @@ test_1011:                       /* jr: rd = x0 */
   la x15, 1b
   CHECK_EQ_REG(x5, x15)          /* rs1 unchanged */
 
-test_1012:                       /* ret = jalr x0, 0(x1) */
-  li TESTNUM, 1012
+test_1013:                       /* ret = jalr x0, 0(x1) */
+  li TESTNUM, 1013
   la x1, 1f
   ret
   FAIL_CASE
 1:
 
-test_1013:                       /* backward jalr */
-  li TESTNUM, 1013
+test_1014:                       /* backward jalr */
+  li TESTNUM, 1014
   j 2f
 1:
   la x15, 3f
@@ -461,8 +461,8 @@ test_1013:                       /* backward jalr */
   FAIL_CASE
 4:
 
-test_1014:                       /* call through a register and return */
-  li TESTNUM, 1014
+test_1015:                       /* call through a register and return */
+  li TESTNUM, 1015
   li x14, 1
   la x6, jal_subroutine
   jalr x1, 0(x6)
@@ -470,14 +470,14 @@ test_1014:                       /* call through a register and return */
   jalr x1, 0(x6)
   CHECK_EQ(x14, 16)
 
-test_1015:                       /* call/tail idioms of the assembler (auipc + jalr) */
-  li TESTNUM, 1015
+test_1016:                       /* call/tail idioms of the assembler (auipc + jalr) */
+  li TESTNUM, 1016
   li x14, 0
   call jal_subroutine
   CHECK_EQ(x14, 5)
 
-test_1016:                       /* jalr to a target computed with odd garbage in bit 0 only */
-  li TESTNUM, 1016
+test_1017:                       /* jalr to a target computed with odd garbage in bit 0 only */
+  li TESTNUM, 1017
   la x5, 1f
   ori x5, x5, 1
   jalr x0, 0(x5)

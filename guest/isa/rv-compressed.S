@@ -10,10 +10,11 @@
  *   CR:  c.jr c.jalr c.mv c.add c.ebreak
  *   CSS: c.swsp (+ c.sdsp on RV64)
  *
- * Corner cases: every bit of each scrambled immediate field is exercised on its own and all
- * together (largest offsets: c.lw 124, c.ld 248, c.lwsp 252, c.ldsp 504, c.addi4spn 1020,
- * c.j +2046/-2048, c.beqz +254/-256), negative immediates (sign extension to XLEN), c.addi16sp
- * and c.addi4spn scaling, c.lui sign extension from bit 17, shift amounts of 32..63 on RV64,
+ * Corner cases: every bit of each scrambled immediate field is exercised (one at a time where
+ * the field allows it) and all together (largest offsets: c.lw 124, c.ld 248, c.lwsp 252,
+ * c.ldsp 504, c.addi4spn 1020, c.j +2046/-2048, c.beqz +254/-256), negative immediates
+ * (sign extension to XLEN), c.addi16sp and c.addi4spn scaling, c.lui sign extension from
+ * bit 17, shift amounts of 32..63 on RV64,
  * the 3-bit register fields (x8..x15) at both ends, link values pc + 2 for c.jal/c.jalr,
  * c.jalr ra (the target is read before the link is written), c.jr/c.jalr clearing bit 0,
  * c.ebreak raising a breakpoint with mepc at the 2-byte instruction, HINT encodings
@@ -511,6 +512,16 @@ test_1113:                        /* -128 and -4 */
   c.bnez a4, 3b                   /* -128 */
   FAIL_CASE
 4:
+test_1114:                        /* offsets 4 and 6 (offset bits 2 and 1|2): the skipped */
+  li TESTNUM, 1114                /* halfwords are illegal instructions (0x0000) */
+  li s0, 0
+  li a5, 1
+  c.bnez a5, 1f
+  .2byte 0
+1:
+  c.beqz s0, 2f
+  .2byte 0, 0
+2:
 
   /* ---------------------------------------------------------------- c.slli */
   TEST_CASE(1201, x14, 2, li a4, 1; c.slli a4, 1)

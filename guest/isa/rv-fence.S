@@ -8,8 +8,9 @@
  * instructions written as halfwords, a 32-bit instruction straddling a 4-byte boundary,
  * patching one instruction in the middle of a sequence, a loop that rewrites and reruns the
  * same instruction 32 times, code buffers both in .data and inside .text (next to the
- * running code), and instruction words copied from assembled templates as well as
- * encodings computed at run time.
+ * running code), patching the instruction right after the fence.i in the running code,
+ * a loop that patches its own body, and instruction words copied from assembled templates
+ * as well as encodings computed at run time.
  *
  * FENCE: every predecessor/successor combination the assembler offers, FENCE.TSO and
  * PAUSE, and encodings with the reserved fields set (rd, rs1, fm, empty sets), which base
@@ -222,6 +223,36 @@ test_111:
   li a0, 5
   jalr ra, 0(x5)
   CHECK_EQ(a0, 19)
+
+  /* Patch the instruction that directly follows in the running code: the nop at 1: becomes
+   * "addi a0, a0, 5" before it is reached (it may already be fetched or cached). */
+test_112:
+  li TESTNUM, 112
+  la x5, 1f
+  li x6, ENC_ADDI_A0_A0(5)
+  li a0, 0
+  sw x6, 0(x5)
+  fence.i
+1:
+  nop
+  CHECK_EQ(a0, 5)
+
+  /* A loop that patches its own body: the first pass runs "addi a0, a0, 1", then rewrites
+   * it to "addi a0, a0, 16"; the second pass must run the new instruction. */
+test_113:
+  li TESTNUM, 113
+  li a0, 0
+  li x7, 2
+  la x5, 2f
+  li x6, ENC_ADDI_A0_A0(16)
+1:
+2:
+  addi a0, a0, 1
+  sw x6, 0(x5)
+  fence.i
+  addi x7, x7, -1
+  bnez x7, 1b
+  CHECK_EQ(a0, 17)
 
   /* ------------------------------------------------ FENCE.I reserved fields */
   /* fence.i with rd = x14, rs1 = x5, imm = 0x123: imm[31:20] rs1[19:15] 001 rd[11:7] 0001111

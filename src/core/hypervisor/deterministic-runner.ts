@@ -1,0 +1,170 @@
+/**
+ * Deterministic execution (DESIGN.md §6): every vCPU of every domain on this one thread,
+ * round-robin, each turn a quantum drawn from a seeded generator, on a virtual clock. The
+ * same seed and the same inputs give the same run, bit for bit — console output, memory,
+ * instruction counts — which is what tests use to explore interleavings.
+ *
+ * Time: after each round the clock moves by the largest number of instructions any vCPU
+ * ran in it, divided by `instructionsPerTick` (the vCPUs notionally ran side by side). When
+ * every vCPU is idle the clock jumps to the earliest timer deadline; when there is none, a
+ * domain with nothing that can ever wake it has hung, and ends as crashed unless console
+ * input may still come (then the runner waits for it).
+ */
+import { VirtualClock } from "../machine/clock.js";
+import { AttachedDomain } from "./attached-domain.js";
+import type { Domain } from "./domain.js";
+import { DomainRunState, RunRequest, Slot } from "./domain-shared-state.js";
+import { ResetReason, ResetType } from "./sbi-numbers.js";
+import type { Vcpu, VcpuHost } from "./vcpu.js";
+
+export interface DeterministicRunnerOptions {
+  readonly seed?: number;
+  /** Quantum bounds in instructions (defaults 2,000 and 20,000). */
+  readonly minQuantum?: number;
+  readonly maxQuantum?: number;
+  /** Instructions per 10 MHz tick of guest time (default 10, i.e. 100 MIPS of guest time). */
+  readonly instructionsPerTick?: number;
+  /** Wait for console input when every vCPU is idle with no timer, instead of ending the domain. */
+  readonly waitForInput?: boolean;
+}
+
+interface Entry {
+  readonly domain: Domain;
+  readonly attached: AttachedDomain;
+  readonly vcpus: Vcpu[];
+}
+
+/** xorshift32: small, fast and the same everywhere. */
+class SeededRandom {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0 || 0x9e3779b9;
+  }
+  next(): number {
+    let x = this.s;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.s = x >>> 0;
+    return this.s;
+  }
+}
+
+const YIELD_MS = 20;
+
+export class DeterministicRunner {
+  readonly clock = new VirtualClock();
+  private readonly entries: Entry[] = [];
+  private readonly random: SeededRandom;
+  private readonly minQuantum: number;
+  private readonly maxQuantum: number;
+  private readonly instructionsPerTick: number;
+  private readonly waitForInput: boolean;
+  /** Instructions run so far over every vCPU. */
+  instructions = 0;
+
+  constructor(options: DeterministicRunnerOptions = {}) {
+    this.random = new SeededRandom(options.seed ?? 1);
+    this.minQuantum = options.minQuantum ?? 2_000;
+    this.maxQuantum = Math.max(options.maxQuantum ?? 20_000, this.minQuantum);
+    this.instructionsPerTick = options.instructionsPerTick ?? 10;
+    this.waitForInput = options.waitForInput ?? false;
+  }
+
+  /** Boots a domain on this runner's clock and schedules its vCPUs. */
+  add(domain: Domain): void {
+    const attached = new AttachedDomain(domain.descriptor());
+    domain.boot(this.clock.now());
+    const vcpus: Vcpu[] = [];
+    for (let id = 0; id < domain.vcpus; id++) {
+      vcpus.push(attached.buildVcpu(id, this.hostFor(attached)));
+    }
+    this.entries.push({ domain, attached, vcpus });
+  }
+
+  private hostFor(attached: AttachedDomain): VcpuHost {
+    return {
+      now: () => attached.guestTime(this.clock.now()),
+      consoleWrite: (bytes) => attached.consoleOut.write(bytes),
+      consoleRead: (max) => attached.consoleIn.read(max),
+      // One thread: the targets apply the fence before they run again.
+      awaitFences: () => {},
+    };
+  }
+
+  /** True while some added domain is still running. */
+  get active(): boolean {
+    return this.entries.some((e) => e.domain.running);
+  }
+
+  /**
+   * Runs until every domain has ended, `maxInstructions` have run, or `signal` aborts.
+   * Console output goes to `onConsole(domain, bytes)` as it is produced.
+   */
+  async run(
+    options: {
+      maxInstructions?: number;
+      signal?: AbortSignal;
+      onConsole?: (domain: Domain, bytes: Uint8Array) => void;
+    } = {},
+  ): Promise<void> {
+    const limit = options.maxInstructions ?? Number.POSITIVE_INFINITY;
+    let lastYield = performance.now();
+    while (this.active && this.instructions < limit && !options.signal?.aborted) {
+      let roundMax = 0;
+      let anyRunnable = false;
+      for (const e of this.entries) {
+        if (!e.domain.running) continue;
+        for (const v of e.vcpus) {
+          const quantum = this.minQuantum + (this.random.next() % (this.maxQuantum - this.minQuantum + 1));
+          const before = v.hart.instret;
+          const outcome = v.runSlice(Math.min(quantum, limit - this.instructions));
+          const ran = Math.max(0, v.hart.instret - before);
+          this.instructions += ran;
+          roundMax = Math.max(roundMax, ran);
+          if (outcome === "ran") anyRunnable = true;
+        }
+        this.flushConsole(e, options.onConsole);
+      }
+      if (anyRunnable || roundMax > 0) {
+        this.clock.advance(Math.max(1, Math.floor(roundMax / this.instructionsPerTick)));
+      } else if (!(await this.idle(options.signal))) {
+        break;
+      }
+      if (performance.now() - lastYield > YIELD_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = performance.now();
+      }
+    }
+    for (const e of this.entries) this.flushConsole(e, options.onConsole);
+  }
+
+  /** Every vCPU is idle: jump to the next deadline, wait for input, or end hung domains. */
+  private async idle(signal: AbortSignal | undefined): Promise<boolean> {
+    let next = Number.POSITIVE_INFINITY;
+    for (const e of this.entries) {
+      if (!e.domain.running) continue;
+      for (const v of e.vcpus) next = Math.min(next, v.nextWakeTime() + e.attached.shared.timeBase);
+    }
+    if (next !== Number.POSITIVE_INFINITY) {
+      this.clock.advanceTo(Math.max(next, this.clock.now() + 1));
+      return true;
+    }
+    if (this.waitForInput && !signal?.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return true;
+    }
+    for (const e of this.entries) {
+      const paused = e.vcpus.some((v) => e.attached.shared.load(v.id, Slot.RUN) !== RunRequest.RUN);
+      if (e.domain.running && !paused) {
+        e.attached.shared.end(DomainRunState.CRASHED, ResetType.SHUTDOWN, ResetReason.SYSTEM_FAILURE);
+      }
+    }
+    return false;
+  }
+
+  private flushConsole(e: Entry, onConsole?: (domain: Domain, bytes: Uint8Array) => void): void {
+    const bytes = e.attached.consoleOut.drain();
+    if (bytes.length > 0) onConsole?.(e.domain, bytes);
+  }
+}
