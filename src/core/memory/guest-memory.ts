@@ -62,6 +62,22 @@ export class GuestMemory {
     this.dirty.markRange(paddr - this.base, bytes.length);
   }
 
+  /**
+   * A 64-bit FNV-1a-style hash of all of RAM, as 16 hex digits: cheap enough to compare two
+   * runs bit for bit (tests of deterministic mode), not a cryptographic digest.
+   */
+  hash(): string {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x050c5d1f;
+    const words = this.i32;
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!;
+      h1 = Math.imul(h1 ^ w, 0x01000193);
+      h2 = Math.imul(h2 ^ (w >>> 16) ^ (i & 0xffff), 0x01000193);
+    }
+    return (h1 >>> 0).toString(16).padStart(8, "0") + (h2 >>> 0).toString(16).padStart(8, "0");
+  }
+
   /** Copies bytes out of RAM. */
   read(paddr: number, length: number): Uint8Array {
     if (!this.contains(paddr, length)) {
