@@ -116,7 +116,8 @@ export class DomainSharedState {
 
   /** Records the first end of the domain (later ones lose) and wakes every vCPU. */
   end(state: number, resetType = 0, resetReason = 0): boolean {
-    if (Atomics.compareExchange(this.words, DomainWord.STATE, DomainRunState.RUNNING, state) !== 0) return false;
+    if (Atomics.compareExchange(this.words, DomainWord.STATE, DomainRunState.RUNNING, state) !== 0)
+      return false;
     Atomics.store(this.words, DomainWord.RESET_TYPE, resetType);
     Atomics.store(this.words, DomainWord.RESET_REASON, resetReason);
     for (let v = 0; v < this.vcpus; v++) this.wake(v);

@@ -15,7 +15,14 @@ import { ElfError, loadElf, parseElf } from "../machine/elf-loader.js";
 import { GuestMemory, PAGE_SIZE } from "../memory/guest-memory.js";
 import { ConsoleRing } from "./console-ring.js";
 import { domainDeviceTree } from "./domain-device-tree.js";
-import { DomainRunState, DomainSharedState, MAX_VCPUS, ResumeKind, RunRequest, Slot } from "./domain-shared-state.js";
+import {
+  DomainRunState,
+  DomainSharedState,
+  MAX_VCPUS,
+  ResumeKind,
+  RunRequest,
+  Slot,
+} from "./domain-shared-state.js";
 import { HartState, ResetReason, ResetType } from "./sbi-numbers.js";
 
 export const DOMAIN_RAM_BASE = 0x8000_0000;
@@ -131,7 +138,7 @@ export class Domain {
   boot(hostNow: number): void {
     const s = this.shared;
     s.timeBase = hostNow;
-    s.store(0, Slot.START_ADDR_LO, this.entry % 2 ** 32 | 0);
+    s.store(0, Slot.START_ADDR_LO, (this.entry % 2 ** 32) | 0);
     s.store(0, Slot.START_ADDR_HI, Math.floor(this.entry / 2 ** 32));
     s.store(0, Slot.OPAQUE_LO, this.dtbAddress | 0);
     s.store(0, Slot.OPAQUE_HI, 0);
@@ -169,7 +176,8 @@ export class Domain {
 
   /** Ends the domain from the host side; its vCPUs stop at their next slice boundary. */
   destroy(): void {
-    this.destroyed = this.shared.end(DomainRunState.CRASHED, ResetType.SHUTDOWN, ResetReason.NO_REASON) || this.destroyed;
+    this.destroyed =
+      this.shared.end(DomainRunState.CRASHED, ResetType.SHUTDOWN, ResetReason.NO_REASON) || this.destroyed;
     this.setRunRequest(RunRequest.STOP);
   }
 
@@ -199,8 +207,13 @@ function checkConfig(c: DomainConfig): void {
   if (!Number.isInteger(c.vcpus) || c.vcpus < 1 || c.vcpus > MAX_VCPUS) {
     throw new DomainConfigError(`vcpus must be 1 to ${MAX_VCPUS}, not ${c.vcpus}`);
   }
-  if (!Number.isInteger(c.memorySize) || c.memorySize < MIN_DOMAIN_MEMORY || c.memorySize > MAX_DOMAIN_MEMORY) {
+  if (
+    !Number.isInteger(c.memorySize) ||
+    c.memorySize < MIN_DOMAIN_MEMORY ||
+    c.memorySize > MAX_DOMAIN_MEMORY
+  ) {
     throw new DomainConfigError("memory must be between 4 MiB and 2 GiB");
   }
-  if (c.memorySize % PAGE_SIZE !== 0) throw new DomainConfigError("memory must be a whole number of 4 KiB pages");
+  if (c.memorySize % PAGE_SIZE !== 0)
+    throw new DomainConfigError("memory must be a whole number of 4 KiB pages");
 }

@@ -56,4 +56,3 @@ export function targetsOf(v: Vcpu, maskArg: number, baseArg: number): number[] |
   }
   return targets;
 }
-

@@ -7,9 +7,10 @@
  * either here in its own SBI call or at the start of its next slice (vcpu.ts). Start and
  * resume addresses must lie in the domain's RAM: paging is off when a hart starts.
  */
-import { HartState, HartSuspendType, SbiError, SleepType } from "./sbi-numbers.js";
+
 import { ResumeKind, Slot, SuspendKind } from "./domain-shared-state.js";
 import { inRam, type SbiResult } from "./sbi-call.js";
+import { HartState, HartSuspendType, SbiError, SleepType } from "./sbi-numbers.js";
 import type { Vcpu } from "./vcpu.js";
 
 const TWO32 = 4294967296;
@@ -17,7 +18,7 @@ const TWO32 = 4294967296;
 const validStart = (v: Vcpu, addr: number): boolean => addr % 2 === 0 && inRam(v, addr, 4);
 
 function storePair(v: Vcpu, target: number, loField: number, value: number): void {
-  v.shared.store(target, loField, value % TWO32 | 0);
+  v.shared.store(target, loField, (value % TWO32) | 0);
   v.shared.store(target, loField + 1, Math.floor(value / TWO32) | 0);
 }
 
@@ -26,7 +27,10 @@ export function hartStart(v: Vcpu, hartid: number, startAddr: number, opaque: nu
   if (!validStart(v, startAddr)) return [SbiError.INVALID_ADDRESS, 0];
   const shared = v.shared;
   // Claim the hart first so a concurrent start cannot overwrite the address we store.
-  if (shared.compareExchange(hartid, Slot.HSM, HartState.STOPPED, HartState.RESUME_PENDING) !== HartState.STOPPED) {
+  if (
+    shared.compareExchange(hartid, Slot.HSM, HartState.STOPPED, HartState.RESUME_PENDING) !==
+    HartState.STOPPED
+  ) {
     return [SbiError.ALREADY_AVAILABLE, 0];
   }
   storePair(v, hartid, Slot.START_ADDR_LO, startAddr);

@@ -105,7 +105,8 @@ function rfence(v: Vcpu, fid: number): SbiResult {
 }
 
 function systemReset(v: Vcpu, type: number, reason: number): SbiResult {
-  const typeOk = type === ResetType.SHUTDOWN || type === ResetType.COLD_REBOOT || type === ResetType.WARM_REBOOT;
+  const typeOk =
+    type === ResetType.SHUTDOWN || type === ResetType.COLD_REBOOT || type === ResetType.WARM_REBOOT;
   const reasonOk = reason === ResetReason.NO_REASON || reason === ResetReason.SYSTEM_FAILURE;
   if (!typeOk || !reasonOk) return fail(SbiError.INVALID_PARAM);
   v.shared.end(type === ResetType.SHUTDOWN ? DomainRunState.SHUTDOWN : DomainRunState.REBOOT, type, reason);

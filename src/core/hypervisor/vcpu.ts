@@ -17,8 +17,8 @@ import type { Firmware, Hart } from "../cpu/hart.js";
 import { Exception, Irq, Priv } from "../cpu/interrupts.js";
 import type { DomainSharedState } from "./domain-shared-state.js";
 import { DomainRunState, ResumeKind, RunRequest, Slot, SuspendKind } from "./domain-shared-state.js";
-import { HartState, ResetReason, ResetType } from "./sbi-numbers.js";
 import { handleSbiCall } from "./sbi.js";
+import { HartState, ResetReason, ResetType } from "./sbi-numbers.js";
 
 /** What a vCPU needs from the host that runs it. */
 export interface VcpuHost {

@@ -15,7 +15,7 @@
  * made through a stale entry before that are then in the contents it reads, and every store
  * after it takes the slow path and marks its page again.
  */
-import { PAGE_SHIFT } from "./guest-memory.js";
+import { PAGE_SHIFT } from "./page.js";
 
 /** A run of consecutive pages: [first page number, count]. */
 export type PageRun = readonly [page: number, count: number];

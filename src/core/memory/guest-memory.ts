@@ -8,9 +8,9 @@
  */
 
 import { DirtyLog } from "./dirty-log.js";
+import { PAGE_SHIFT, PAGE_SIZE } from "./page.js";
 
-export const PAGE_SHIFT = 12;
-export const PAGE_SIZE = 1 << PAGE_SHIFT;
+export { PAGE_SHIFT, PAGE_SIZE };
 
 export class GuestMemory {
   readonly u8: Uint8Array;
