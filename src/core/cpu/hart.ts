@@ -61,6 +61,12 @@ export class Hart {
   cycleOffset = 0;
   /** Set by wfi until an enabled interrupt is pending. */
   waitingForInterrupt = false;
+  /**
+   * Set when the trap handler itself cannot be fetched: the fault would re-enter the same
+   * handler forever without running an instruction. The hart then runs no more; its owner
+   * decides (a domain crashes, a bare machine halts).
+   */
+  wedged = false;
 
   /** LR/SC reservation: physical address (or -1) and the value LR read. */
   reservation = -1;
@@ -153,6 +159,7 @@ export class Hart {
    * the hart waits in wfi with no enabled interrupt pending.
    */
   run(budget: number): number {
+    if (this.wedged) return 0;
     const bus = this.bus;
     const xlo = this.xlo;
     const xhi = this.xhi;
@@ -703,7 +710,15 @@ export class Hart {
         if (rv32) pc >>>= 0;
         this.pc = pc;
         this.instret = base + n;
-        enterTrap(this, this.trapCause, false, this.trapTval);
+        const cause = this.trapCause;
+        enterTrap(this, cause, false, this.trapTval);
+        if (
+          this.pc === pc &&
+          (cause === Exception.InstructionAccessFault || cause === Exception.InstructionPageFault)
+        ) {
+          this.wedged = true;
+          break;
+        }
         pc = this.pc;
       }
     }

@@ -116,13 +116,7 @@ export class Vcpu implements Firmware {
     if (shared.runState !== DomainRunState.RUNNING) return "halted";
     if (shared.load(this.id, Slot.RUN) !== RunRequest.RUN) return "halted";
 
-    const fenceReq = shared.load(this.id, Slot.FENCE_REQ);
-    if (fenceReq !== this.fencesDone) {
-      h.tlb.flush();
-      h.privilegeChanged();
-      this.fencesDone = fenceReq;
-      shared.store(this.id, Slot.FENCE_DONE, fenceReq);
-    }
+    this.applyPendingFences();
     const posted = shared.takeInterrupts(this.id);
     if (posted !== 0) h.setInterruptPending(posted, true);
     if (this.timerDeadline !== Number.POSITIVE_INFINITY && this.host.now() >= this.timerDeadline) {
@@ -156,11 +150,34 @@ export class Vcpu implements Firmware {
     h.stopRequested = false;
     const ran = h.run(budget);
     shared.store(this.id, Slot.EPOCH, h.dirtyEpoch);
+    if (h.wedged) {
+      // The guest's trap handler cannot be fetched: it can never run again.
+      shared.end(DomainRunState.CRASHED, ResetType.SHUTDOWN, ResetReason.SYSTEM_FAILURE);
+      return "halted";
+    }
     if (ran === 0 && h.waitingForInterrupt) return "idle";
     const state = shared.load(this.id, Slot.HSM);
     if (state === HartState.STOPPED) return "stopped";
     if (state === HartState.SUSPENDED) return "idle";
     return "ran";
+  }
+
+  /**
+   * Performs the remote fences other vCPUs asked of this one, and publishes how many are done
+   * (waking a vCPU waiting for them). Called at the start of each slice, and by a threaded
+   * host while this vCPU itself waits in `awaitFences`: two vCPUs fencing each other at once
+   * would otherwise wait for each other forever. Safe between slices and inside an SBI call
+   * (the run loop re-reads the TLB and the fetch page after every trap).
+   */
+  applyPendingFences(): void {
+    const shared = this.shared;
+    const fenceReq = shared.load(this.id, Slot.FENCE_REQ);
+    if (fenceReq === this.fencesDone) return;
+    this.hart.tlb.flush();
+    this.hart.privilegeChanged();
+    this.fencesDone = fenceReq;
+    shared.store(this.id, Slot.FENCE_DONE, fenceReq);
+    Atomics.notify(shared.words, shared.at(this.id, Slot.FENCE_DONE));
   }
 
   /** Resumes a suspended hart when its wake-up condition holds; returns false to stay asleep. */

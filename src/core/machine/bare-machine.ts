@@ -223,7 +223,7 @@ export class BareMachine {
         this.flushConsole();
         this.advanceVirtualTime(busiest);
 
-        if (ran === 0 && this.harts.every((h) => h.waitingForInterrupt)) {
+        if (ran === 0 && this.harts.every((h) => h.waitingForInterrupt || h.wedged)) {
           if (!(await this.sleepUntilDeadline(signal))) {
             return { reason: "halted", instructions: this.instructions };
           }
