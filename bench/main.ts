@@ -1,11 +1,13 @@
 /**
  * `npm run bench -- SUITE [options]`: runs a benchmark suite and prints its figures as JSON
- * on stdout. Suites: cpu (guest MIPS on one hart, against QEMU where installed) and
- * registers (the register-representation measurement behind the hart's design).
+ * on stdout. Suites: cpu (guest MIPS on one hart, against QEMU where installed), smp
+ * (aggregate MIPS of 1, 2 and 4 vCPUs in parallel mode) and registers (the
+ * register-representation measurement behind the hart's design).
  */
 import { Command, InvalidArgumentError } from "commander";
 import { benchCpu } from "./cpu.js";
 import { measureRegisterRepresentations } from "./register-representation.js";
+import { benchSmp } from "./smp.js";
 
 const positive = (v: string): number => {
   const n = Number(v);
@@ -24,6 +26,13 @@ program
       o.only === undefined ? { scale: o.scale } : { scale: o.scale, only: o.only },
     );
     console.log(JSON.stringify(result, null, 2));
+  });
+program
+  .command("smp")
+  .description("aggregate MIPS of a domain with 1, 2 and 4 vCPUs in parallel mode")
+  .option("--window <ms>", "measurement window per configuration", positive, 2000)
+  .action(async (o: { window: number }) => {
+    console.log(JSON.stringify(await benchSmp({ windowMs: o.window }), null, 2));
   });
 program
   .command("registers")

@@ -121,7 +121,7 @@ function checkHartState(xlen: 32 | 64, s: HartState): void {
       throw new RangeError("hart state: pc is not a canonical address");
   }
   if (!Array.isArray(s.x) || s.x.length !== 32) throw new RangeError("hart state: x must hold 32 registers");
-  s.x.forEach((v, i) => word(`x${i}`, v));
+  for (const [i, v] of s.x.entries()) word(`x${i}`, v);
   if (s.x[0] !== 0n) throw new RangeError("hart state: x0 must be 0");
   if (s.priv !== Priv.U && s.priv !== Priv.S && s.priv !== Priv.M) {
     throw new RangeError(`hart state: priv ${String(s.priv)} is not U, S or M`);

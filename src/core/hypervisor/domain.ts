@@ -88,7 +88,7 @@ export class Domain {
     try {
       program = parseElf(config.kernel);
     } catch (e) {
-      throw new DomainConfigError(`kernel: ${(e as Error).message}`, { cause: e });
+      throw new DomainConfigError((e as Error).message, { cause: e });
     }
     this.xlen = program.xlen;
     if (this.xlen === 32 && DOMAIN_RAM_BASE + config.memorySize > 2 ** 32) {
@@ -98,7 +98,7 @@ export class Domain {
     try {
       this.entry = loadElf(program, this.memory).entry;
     } catch (e) {
-      if (e instanceof ElfError) throw new DomainConfigError(`kernel: ${e.message}`, { cause: e });
+      if (e instanceof ElfError) throw new DomainConfigError(e.message, { cause: e });
       throw e;
     }
     const tree = domainDeviceTree({

@@ -55,18 +55,23 @@ test("ferry run boots a bare-metal program and exits with its status", () => {
     assert.equal(r.stdout, "PASS\n");
     assert.equal(r.stderr, "");
   }
-  const r = ferry("run", "--harts", "4", "--memory", "64M", "--xlen", "64", SMOKE64);
+  const r = ferry("run", "--machine", "bare", "--harts", "4", "--memory", "64M", "--xlen", "64", SMOKE64);
   assert.deepEqual([r.status, r.stdout], [0, "PASS\n"]);
 });
 
 test("ferry run feeds stdin to the guest's UART", () => {
-  const r = spawnSync(process.execPath, [FERRY, "run", ECHO], { input: "echo me\nq", encoding: "utf8" });
+  const r = spawnSync(process.execPath, [FERRY, "run", "--machine", "bare", ECHO], {
+    input: "echo me\nq",
+    encoding: "utf8",
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, "echo me\n");
 });
 
 test("ferry run stops on SIGTERM with status 143", async () => {
-  const child = spawn(process.execPath, [FERRY, "run", SPIN], { stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [FERRY, "run", "--machine", "bare", SPIN], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (b: Buffer) => {
     stderr += b.toString();
@@ -79,18 +84,21 @@ test("ferry run stops on SIGTERM with status 143", async () => {
 });
 
 test("ferry run exits 124 at the instruction limit", () => {
-  const r = ferry("run", "--max-instructions", "10", SMOKE64);
+  const r = ferry("run", "--machine", "bare", "--max-instructions", "10", SMOKE64);
   assert.equal(r.status, 124);
   assert.match(r.stderr, /stopped after 10 instructions/);
 });
 
 test("ferry run reports bad arguments in one line with status 2", () => {
   assertUsageError(ferry("run"), /missing required argument 'program'/);
-  assertUsageError(ferry("run", "--harts", "17", SMOKE64), /--harts.*from 1 to 16/);
-  assertUsageError(ferry("run", "--xlen", "48", SMOKE64), /expected 32 or 64/);
+  assertUsageError(ferry("run", "--machine", "bare", "--harts", "17", SMOKE64), /--harts.*from 1 to 16/);
+  assertUsageError(ferry("run", "--machine", "bare", "--xlen", "48", SMOKE64), /expected 32 or 64/);
   assertUsageError(ferry("run", "--memory", "lots", SMOKE64), /--memory/);
-  assertUsageError(ferry("run", "--memory", "1M", SMOKE64), /memory size must be .* not 1M/);
-  assertUsageError(ferry("run", "--machine", "xen", SMOKE64), /Allowed choices are bare/);
+  assertUsageError(
+    ferry("run", "--machine", "bare", "--memory", "1M", SMOKE64),
+    /memory size must be .* not 1M/,
+  );
+  assertUsageError(ferry("run", "--machine", "xen", SMOKE64), /Allowed choices are domain, bare/);
   assertUsageError(ferry("run", "--max-instructions", "-3", SMOKE64), /positive integer/);
   assertUsageError(ferry("run", "--frobnicate", SMOKE64), /unknown option '--frobnicate'/);
   assertUsageError(ferry("launch", SMOKE64), /unknown command 'launch'/);
@@ -105,11 +113,31 @@ test("ferry run reports an unusable program in one line with status 2", () => {
   assertUsageError(ferry("run", TMP), /is a directory/);
   assertUsageError(ferry("run", notElf), /notes\.txt: not an ELF file/);
   assertUsageError(ferry("run", truncated), /short\.elf: truncated ELF file/);
-  assertUsageError(ferry("run", "--xlen", "32", SMOKE64), /the program is 64-bit but 32-bit was requested/);
+  assertUsageError(
+    ferry("run", "--machine", "bare", "--xlen", "32", SMOKE64),
+    /the program is 64-bit but 32-bit was requested/,
+  );
 });
 
 test("ferry --help describes the run command and exits 0", () => {
   const r = ferry("run", "--help");
   assert.equal(r.status, 0);
   assert.match(r.stdout, /--max-instructions/);
+});
+
+test("ferry run boots a domain by default and reports a kernel that crashes it with status 3", () => {
+  // A bare-metal program is no kernel: in S-mode its first M-mode CSR access traps to an
+  // unset stvec, which cannot be fetched, and the domain crashes at once.
+  for (const mode of ["parallel", "deterministic"]) {
+    const r = ferry("run", "--mode", mode, "--vcpus", "2", SMOKE64);
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /^ferry: the domain crashed/m);
+  }
+});
+
+test("ferry run reports bad domain options in one line with status 2", () => {
+  assertUsageError(ferry("run", "--vcpus", "0", SMOKE64), /--vcpus.*from 1 to 64/);
+  assertUsageError(ferry("run", "--mode", "turbo", SMOKE64), /Allowed choices are parallel, deterministic/);
+  assertUsageError(ferry("run", "--seed", "-1", SMOKE64), /--seed/);
+  assertUsageError(ferry("run", "--memory", "1M", SMOKE64), /memory must be between 4 MiB and 2 GiB/);
 });

@@ -9,11 +9,19 @@
  * the stack only when FERRY_DEBUG is set.
  */
 import { Command, CommanderError, Option } from "commander";
+import { DomainConfigError } from "../../core/hypervisor/domain.js";
 import { MachineError } from "../../core/machine/bare-machine.js";
 import { ElfError } from "../../core/machine/elf-loader.js";
 import { ProgramFileError } from "../../host/node/program-file.js";
-import { integerInRange, parseMemorySize, parsePositiveInteger, parseXlen } from "./option-parsers.js";
+import {
+  integerInRange,
+  parseMemorySize,
+  parseNonNegativeInteger,
+  parsePositiveInteger,
+  parseXlen,
+} from "./option-parsers.js";
 import { EXIT_USAGE, runCommand } from "./run-command.js";
+import { runDomainCommand } from "./run-domain-command.js";
 
 const EXIT_INTERNAL = 70;
 
@@ -25,30 +33,56 @@ function buildProgram(): Command {
 
   program
     .command("run")
-    .description("boot a bare-metal RISC-V ELF program with the terminal as its console")
+    .description("boot a kernel in a hypervisor domain (or, with --machine bare, a bare-metal program)")
     .argument("<program>", "ELF executable (RV32 or RV64)")
-    .addOption(new Option("--machine <type>", "machine to run on").choices(["bare"]).default("bare"))
-    .option("--harts <n>", "number of harts (1-16)", integerInRange(1, 16), 1)
-    .option("--xlen <bits>", "require a 32- or 64-bit program", parseXlen)
+    .addOption(
+      new Option("--machine <type>", "what to run it on").choices(["domain", "bare"]).default("domain"),
+    )
+    .option("--vcpus <n>", "domain: virtual CPUs (1-64)", integerInRange(1, 64), 1)
+    .addOption(
+      new Option("--mode <mode>", "domain: execution mode")
+        .choices(["parallel", "deterministic"])
+        .default("parallel"),
+    )
+    .option("--seed <n>", "domain, deterministic mode: scheduling seed", parseNonNegativeInteger, 1)
+    .option("--bootargs <text>", "domain: kernel command line (/chosen/bootargs)", "")
+    .option("--harts <n>", "bare: number of harts (1-16)", integerInRange(1, 16), 1)
+    .option("--xlen <bits>", "bare: require a 32- or 64-bit program", parseXlen)
     .option(
       "--memory <size>",
-      "RAM size, e.g. 128M or 1G (no suffix: MiB)",
+      "RAM size, e.g. 256M or 1G (no suffix: MiB; default 256M, bare 128M)",
       parseMemorySize,
-      128 * 1024 * 1024,
     )
     .option(
       "--max-instructions <n>",
       "stop after this many instructions (exit status 124)",
       parsePositiveInteger,
     )
-    .addHelpText("after", "\nExit status: the program's own; 2 for bad arguments or a bad program.")
+    .addHelpText(
+      "after",
+      "\nExit status: domain: 0 shutdown, 1 failure reason, 3 crashed; bare: the program's own;" +
+        " 2 for bad arguments or a bad program.",
+    )
     .action(async (programPath: string, opts: Record<string, unknown>) => {
-      process.exitCode = await runCommand(programPath, {
-        machine: "bare",
-        harts: opts.harts as number,
-        memory: opts.memory as number,
-        ...(opts.xlen !== undefined ? { xlen: opts.xlen as 32 | 64 } : {}),
-        ...(opts.maxInstructions !== undefined ? { maxInstructions: opts.maxInstructions as number } : {}),
+      const max =
+        opts.maxInstructions !== undefined ? { maxInstructions: opts.maxInstructions as number } : {};
+      if (opts.machine === "bare") {
+        process.exitCode = await runCommand(programPath, {
+          machine: "bare",
+          harts: opts.harts as number,
+          memory: (opts.memory as number | undefined) ?? 128 * 1024 * 1024,
+          ...(opts.xlen !== undefined ? { xlen: opts.xlen as 32 | 64 } : {}),
+          ...max,
+        });
+        return;
+      }
+      process.exitCode = await runDomainCommand(programPath, {
+        vcpus: opts.vcpus as number,
+        memory: (opts.memory as number | undefined) ?? 256 * 1024 * 1024,
+        mode: opts.mode as "parallel" | "deterministic",
+        seed: opts.seed as number,
+        bootargs: opts.bootargs as string,
+        ...max,
       });
     });
   return program;
@@ -67,7 +101,12 @@ function report(err: unknown): number {
     // Commander has already printed its message (or the help text the user asked for).
     return err.exitCode === 0 ? 0 : EXIT_USAGE;
   }
-  if (err instanceof ElfError || err instanceof MachineError || err instanceof ProgramFileError) {
+  if (
+    err instanceof ElfError ||
+    err instanceof MachineError ||
+    err instanceof ProgramFileError ||
+    err instanceof DomainConfigError
+  ) {
     process.stderr.write(`ferry: ${err.message}\n`);
     return EXIT_USAGE;
   }

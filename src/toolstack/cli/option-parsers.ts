@@ -30,6 +30,15 @@ export function parsePositiveInteger(text: string): number {
   return value;
 }
 
+/** A whole number ≥ 0 below 2^32 (seeds). */
+export function parseNonNegativeInteger(text: string): number {
+  const value = /^\s*$/.test(text) ? Number.NaN : Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new InvalidArgumentError("expected an integer from 0 to 4294967295.");
+  }
+  return value;
+}
+
 /** An integer in [min, max]. */
 export function integerInRange(min: number, max: number): (text: string) => number {
   return (text) => {

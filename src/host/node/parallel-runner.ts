@@ -1,0 +1,291 @@
+/**
+ * Parallel execution (DESIGN.md §6), the default for users: one worker thread per vCPU over
+ * the domain's shared memory (vcpu-worker.ts). Same surface and same guest-visible behaviour
+ * as the DeterministicRunner — `add`, `run`, `active`, `instructions`, console through
+ * `onConsole`, a hung domain ends as crashed — plus what a toolstack needs while domains keep
+ * running: pause/unpause, vCPU state, destroy, and dirty-page harvests.
+ *
+ * Threads and ownership: the main thread never runs guest code. It drives workers through
+ * the domain's shared RUN words (read at every slice boundary) and requests (answered at
+ * slice boundaries), and watches them every POLL_MS: it drains console output, notices
+ * domains that ended (then stops their workers and drains once more) and hung ones. A
+ * vCPU runs only inside `run()`: `add` leaves it paused until then, and `run` pauses every
+ * domain again when it returns before they have all ended (instruction limit, abort).
+ * Unlike the deterministic runner, `run` keeps waiting while a domain is paused by
+ * `pause()` — another caller may unpause it — and `maxInstructions` is checked every
+ * POLL_MS, so it can be overshot by what the vCPUs run in that time.
+ *
+ * Failure isolation: a worker that throws, dies or cannot start ends its own domain as
+ * crashed (`crashOf(domain)` tells why) and never the host process; other domains go on.
+ */
+import type { Domain } from "../../core/hypervisor/domain.js";
+import { DomainRunState, RunRequest, Slot } from "../../core/hypervisor/domain-shared-state.js";
+import { epochTicks } from "../../core/hypervisor/host-clock.js";
+import { ResetReason, ResetType } from "../../core/hypervisor/sbi-numbers.js";
+import type { VcpuState } from "../../core/hypervisor/vcpu-state.js";
+import type { PageRun } from "../../core/memory/dirty-log.js";
+import { VcpuControl } from "./vcpu-control.js";
+import { VcpuWorkerError, VcpuWorkerHandle } from "./vcpu-worker-handle.js";
+
+export interface ParallelRunnerOptions {
+  /** Instructions per slice (default 20,000): the longest a pause or request waits. */
+  readonly sliceInstructions?: number;
+  /** Wait for console input when every vCPU is idle with no timer, instead of ending the domain. */
+  readonly waitForInput?: boolean;
+  /** How often the main thread drains consoles and looks for ended domains (default 5 ms). */
+  readonly pollMs?: number;
+  /** The worker script; tests substitute their own. Defaults to vcpu-worker.js beside this file. */
+  readonly workerScript?: URL;
+}
+
+export interface RunOptions {
+  maxInstructions?: number;
+  signal?: AbortSignal;
+  onConsole?: (domain: Domain, bytes: Uint8Array) => void;
+}
+
+interface Entry {
+  readonly domain: Domain;
+  readonly control: VcpuControl;
+  readonly workers: VcpuWorkerHandle[];
+  /** Paused by `pause()`, as opposed to between two `run()` calls. */
+  userPaused: boolean;
+  crash: VcpuWorkerError | undefined;
+  /** Set when the domain has ended: its workers stopping, then the last console drain. */
+  finished: Promise<void> | undefined;
+  /** The last hang fingerprint seen (vcpu-control.ts). */
+  hang: string | undefined;
+}
+
+const DEFAULT_SLICE = 20_000;
+const DEFAULT_POLL_MS = 5;
+
+export class ParallelRunner {
+  private readonly entries = new Map<Domain, Entry>();
+  private readonly sliceInstructions: number;
+  private readonly waitForInput: boolean;
+  private readonly pollMs: number;
+  private readonly workerScript: URL;
+  private running = false;
+  private onConsole: ((domain: Domain, bytes: Uint8Array) => void) | undefined;
+
+  constructor(options: ParallelRunnerOptions = {}) {
+    this.sliceInstructions = options.sliceInstructions ?? DEFAULT_SLICE;
+    this.waitForInput = options.waitForInput ?? false;
+    this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+    this.workerScript = options.workerScript ?? new URL("./vcpu-worker.js", import.meta.url);
+    if (!Number.isInteger(this.sliceInstructions) || this.sliceInstructions < 1) {
+      throw new RangeError("sliceInstructions must be a positive integer");
+    }
+  }
+
+  /** Boots a domain on the shared host clock and starts its vCPU threads (running once `run` does). */
+  add(domain: Domain): void {
+    if (this.entries.has(domain)) throw new Error(`domain ${domain.name} is already on this runner`);
+    domain.setRunRequest(RunRequest.PAUSE);
+    domain.boot(epochTicks());
+    const control = new VcpuControl(domain.vcpus);
+    const entry: Entry = {
+      domain,
+      control,
+      workers: [],
+      userPaused: false,
+      crash: undefined,
+      finished: undefined,
+      hang: undefined,
+    };
+    this.entries.set(domain, entry);
+    const descriptor = domain.descriptor();
+    for (let vcpu = 0; vcpu < domain.vcpus; vcpu++) {
+      const data = { descriptor, vcpu, control: control.buffer, sliceInstructions: this.sliceInstructions };
+      entry.workers.push(new VcpuWorkerHandle(this.workerScript, data, (e) => this.crashed(entry, e)));
+    }
+    if (this.running) void this.resume(entry);
+  }
+
+  /** True while some added domain is still running. */
+  get active(): boolean {
+    for (const e of this.entries.values()) if (e.domain.running) return true;
+    return false;
+  }
+
+  /** Instructions run so far over every vCPU. */
+  get instructions(): number {
+    let total = 0;
+    for (const e of this.entries.values()) total += e.control.instructions;
+    return total;
+  }
+
+  /** Why a domain's worker failed, when that is how the domain ended. */
+  crashOf(domain: Domain): VcpuWorkerError | undefined {
+    return this.entries.get(domain)?.crash;
+  }
+
+  /**
+   * Runs until every domain has ended, `maxInstructions` have run, or `signal` aborts.
+   * Console output goes to `onConsole(domain, bytes)` as it is produced.
+   */
+  async run(options: RunOptions = {}): Promise<void> {
+    if (this.running) throw new Error("ParallelRunner.run() is already running");
+    this.running = true;
+    this.onConsole = options.onConsole;
+    const limit = options.maxInstructions ?? Number.POSITIVE_INFINITY;
+    try {
+      for (const e of this.entries.values()) void this.resume(e);
+      while (this.active && this.instructions < limit && !options.signal?.aborted) {
+        await delay(this.pollMs, options.signal);
+        this.poll();
+      }
+      await Promise.all(
+        [...this.entries.values()].map((e) => (e.domain.running ? this.pauseEntry(e) : this.finish(e))),
+      );
+    } finally {
+      for (const e of this.entries.values()) this.flushConsole(e);
+      this.running = false;
+      this.onConsole = undefined;
+    }
+  }
+
+  /** Pauses every vCPU of a domain at a slice boundary; resolves once they all have stopped. */
+  async pause(domain: Domain): Promise<void> {
+    const e = this.entry(domain);
+    e.userPaused = true;
+    await this.pauseEntry(e);
+  }
+
+  /** Lets a paused domain run again (at once inside `run`, else when `run` is next called). */
+  async unpause(domain: Domain): Promise<void> {
+    const e = this.entry(domain);
+    e.userPaused = false;
+    if (this.running) await this.resume(e);
+  }
+
+  /** The state of every vCPU of a paused domain, in vCPU order. */
+  async saveVcpuStates(domain: Domain): Promise<VcpuState[]> {
+    const e = this.entry(domain);
+    const states = await Promise.all(e.workers.map((w) => w.request({ type: "save-state" })));
+    return states.map((s, i) => {
+      if (s === undefined) throw new VcpuWorkerError(`vCPU ${i} of domain ${domain.name} sent no state`);
+      return s;
+    });
+  }
+
+  /** Replaces the state of every vCPU of a paused domain (`states` in vCPU order). */
+  async restoreVcpuStates(domain: Domain, states: readonly VcpuState[]): Promise<void> {
+    const e = this.entry(domain);
+    if (states.length !== e.workers.length) {
+      throw new RangeError(`domain ${domain.name} has ${e.workers.length} vCPUs, not ${states.length}`);
+    }
+    await Promise.all(e.workers.map((w, i) => w.request({ type: "restore-state", state: states[i]! })));
+  }
+
+  /** Ends a domain from the host side and stops its threads. */
+  async destroy(domain: Domain): Promise<void> {
+    const e = this.entry(domain);
+    domain.destroy();
+    await this.finish(e);
+  }
+
+  /**
+   * Takes the domain's dirty pages (see dirty-log.ts) and resolves once every vCPU that was
+   * inside a slice has caught up with the new epoch: from then on, reading those pages sees
+   * every store made before, and every later store marks its page again. Call it once right
+   * after enabling the log, before copying memory, for the same reason.
+   */
+  async harvestDirty(domain: Domain): Promise<PageRun[]> {
+    const e = this.entry(domain);
+    const log = domain.memory.dirty;
+    const runs = log.harvest();
+    const epoch = log.epoch;
+    const shared = domain.shared;
+    for (;;) {
+      let behind = false;
+      for (let v = 0; v < domain.vcpus && !behind; v++) {
+        const stale = ((shared.load(v, Slot.EPOCH) - epoch) | 0) < 0;
+        behind = stale && e.control.inSlice(v) && e.workers[v]!.alive;
+      }
+      if (!behind) return runs;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private entry(domain: Domain): Entry {
+    const e = this.entries.get(domain);
+    if (e === undefined) throw new Error(`domain ${domain.name} is not on this runner`);
+    return e;
+  }
+
+  private async resume(e: Entry): Promise<void> {
+    if (!e.domain.running || e.userPaused || e.finished !== undefined) return;
+    e.domain.setRunRequest(RunRequest.RUN);
+    await Promise.all(e.workers.map((w) => w.request({ type: "run" }).catch(() => undefined)));
+  }
+
+  private async pauseEntry(e: Entry): Promise<void> {
+    if (e.domain.running) e.domain.setRunRequest(RunRequest.PAUSE);
+    // A thread that has gone runs nothing: its failure is the domain's end, reported elsewhere.
+    await Promise.all(e.workers.map((w) => w.request({ type: "pause" }).catch(() => undefined)));
+  }
+
+  private poll(): void {
+    for (const e of this.entries.values()) {
+      this.flushConsole(e);
+      if (!e.domain.running) void this.finish(e);
+      else if (!this.waitForInput) this.checkHung(e);
+    }
+  }
+
+  /**
+   * Ends a domain as crashed when every vCPU waits for a wake nothing can send: each is idle
+   * with no timer or HSM-stopped, and nothing changed since the last poll. Paused domains
+   * are waiting for the host, not hung.
+   */
+  private checkHung(e: Entry): void {
+    const shared = e.domain.shared;
+    for (let v = 0; v < e.domain.vcpus; v++) {
+      if (shared.load(v, Slot.RUN) !== RunRequest.RUN) {
+        e.hang = undefined;
+        return;
+      }
+    }
+    const fingerprint = e.control.hangFingerprint(shared);
+    if (fingerprint !== undefined && fingerprint === e.hang) {
+      shared.end(DomainRunState.CRASHED, ResetType.SHUTDOWN, ResetReason.SYSTEM_FAILURE);
+    }
+    e.hang = fingerprint;
+  }
+
+  private crashed(e: Entry, error: VcpuWorkerError): void {
+    e.crash ??= error;
+    e.domain.shared.end(DomainRunState.CRASHED, ResetType.SHUTDOWN, ResetReason.SYSTEM_FAILURE);
+    void this.finish(e);
+  }
+
+  /** Stops an ended domain's threads, then drains what they wrote last. */
+  private finish(e: Entry): Promise<void> {
+    e.finished ??= (async () => {
+      await Promise.all(e.workers.map((w) => w.stop()));
+      this.flushConsole(e);
+    })();
+    return e.finished;
+  }
+
+  private flushConsole(e: Entry): void {
+    if (this.onConsole === undefined) return;
+    const bytes = e.domain.consoleOut.drain();
+    if (bytes.length > 0) this.onConsole(e.domain, bytes);
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

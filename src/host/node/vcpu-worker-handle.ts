@@ -1,0 +1,114 @@
+/**
+ * The main thread's handle on one vCPU worker: starts the thread, sends requests and
+ * matches their replies by id, and turns every way the thread can fail — a `crashed`
+ * report, an uncaught error, an unexpected exit — into one `onCrash(error)` call, so the
+ * runner can end that domain and nothing reaches the host process. Requests pending when
+ * the thread dies are rejected; requests to a dead thread fail at once.
+ *
+ * A thread keeps the host process alive only while a request to it is pending: a paused or
+ * forgotten domain must not stop a program from exiting (the runner's own timer keeps the
+ * process alive while `run` is in progress).
+ */
+import { Worker } from "node:worker_threads";
+import type { VcpuState } from "../../core/hypervisor/vcpu-state.js";
+import type { VcpuRequest, VcpuWorkerData, VcpuWorkerMessage } from "./vcpu-worker-protocol.js";
+
+export class VcpuWorkerError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "VcpuWorkerError";
+  }
+}
+
+/** A request without its id (the handle numbers them). */
+type Request = VcpuRequest extends infer R ? (R extends VcpuRequest ? Omit<R, "id"> : never) : never;
+
+interface Pending {
+  resolve(state: VcpuState | undefined): void;
+  reject(error: Error): void;
+}
+
+const STOP_GRACE_MS = 2000;
+
+export class VcpuWorkerHandle {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private stopping = false;
+  private gone = false;
+  /** Resolves when the thread has ended, whatever the reason. */
+  readonly exited: Promise<void>;
+
+  constructor(
+    script: URL,
+    private readonly data: VcpuWorkerData,
+    private readonly onCrash: (error: VcpuWorkerError) => void,
+  ) {
+    this.worker = new Worker(script, { workerData: data, name: `${data.descriptor.name}/vcpu${data.vcpu}` });
+    this.worker.unref();
+    this.worker.on("message", (m: VcpuWorkerMessage) => this.receive(m));
+    this.worker.on("error", (e) => {
+      this.onCrash(new VcpuWorkerError(`${this.label}: ${e.message}`, { cause: e }));
+    });
+    this.exited = new Promise((resolve) => {
+      this.worker.on("exit", (code) => {
+        this.gone = true;
+        const error = new VcpuWorkerError(`${this.label}'s thread exited (code ${code})`);
+        if (!this.stopping) this.onCrash(error);
+        for (const p of this.pending.values()) p.reject(error);
+        this.pending.clear();
+        resolve();
+      });
+    });
+  }
+
+  /** False once the thread has ended. */
+  get alive(): boolean {
+    return !this.gone;
+  }
+
+  private get label(): string {
+    return `vCPU ${this.data.vcpu} of domain ${this.data.descriptor.name}`;
+  }
+
+  private receive(m: VcpuWorkerMessage): void {
+    if (m.type === "crashed") {
+      const error = new VcpuWorkerError(`domain ${this.data.descriptor.name}: ${m.message}`);
+      if (m.stack !== undefined) error.stack = m.stack;
+      this.onCrash(error);
+      return;
+    }
+    const p = this.pending.get(m.id);
+    if (p === undefined) return;
+    this.pending.delete(m.id);
+    if (this.pending.size === 0) this.worker.unref();
+    if (m.ok) p.resolve(m.state);
+    else p.reject(new VcpuWorkerError(m.error));
+  }
+
+  /** Sends a request; resolves with the state it carries back (if any). */
+  request(request: Request): Promise<VcpuState | undefined> {
+    if (this.gone) return Promise.reject(new VcpuWorkerError(`${this.label} has no thread`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...request, id });
+    });
+  }
+
+  /** Asks the thread to finish, and terminates it if it has not within a grace period. */
+  async stop(): Promise<void> {
+    if (this.gone) return;
+    this.stopping = true;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, STOP_GRACE_MS);
+    });
+    await Promise.race([this.request({ type: "stop" }).catch(() => undefined), grace]);
+    await Promise.race([this.exited, grace]);
+    clearTimeout(timer);
+    if (!this.gone) await this.worker.terminate();
+    await this.exited;
+  }
+}

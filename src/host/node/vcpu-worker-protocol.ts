@@ -1,0 +1,47 @@
+/**
+ * The messages between the parallel runner (main thread) and a vCPU worker. Every request
+ * carries an id that its reply repeats; replies come in the order the requests were sent.
+ * Besides replies, a worker sends one unsolicited message: `crashed`, when host code threw
+ * (its domain has then already been ended as crashed).
+ *
+ * Requests are hints that arrive at slice boundaries; the runner also sets the vCPU's RUN
+ * word and wakes it, so a worker asleep or in a long slice reacts without waiting for its
+ * event loop. A worker handles a request only between slices, so when it answers `pause`
+ * its vCPU is stopped at a slice boundary.
+ */
+import type { DomainDescriptor } from "../../core/hypervisor/domain.js";
+import type { VcpuState } from "../../core/hypervisor/vcpu-state.js";
+
+/** What a worker is started with (its `workerData`). */
+export interface VcpuWorkerData {
+  readonly descriptor: DomainDescriptor;
+  readonly vcpu: number;
+  /** The domain's VcpuControl buffer. */
+  readonly control: SharedArrayBuffer;
+  /** Instructions per slice, the longest a request or a pause waits. */
+  readonly sliceInstructions: number;
+}
+
+export type VcpuRequest =
+  /** Run (again) if the domain is running. */
+  | { readonly id: number; readonly type: "run" }
+  /** Stop at the slice boundary this is handled at; reply once stopped. */
+  | { readonly id: number; readonly type: "pause" }
+  /** Reply with the vCPU's state; the vCPU must be paused. */
+  | { readonly id: number; readonly type: "save-state" }
+  /** Replace the vCPU's state; the vCPU must be paused. */
+  | { readonly id: number; readonly type: "restore-state"; readonly state: VcpuState }
+  /** Leave the run loop and let the thread end; the reply is the last message. */
+  | { readonly id: number; readonly type: "stop" };
+
+export type VcpuReply =
+  | { readonly type: "reply"; readonly id: number; readonly ok: true; readonly state?: VcpuState }
+  | { readonly type: "reply"; readonly id: number; readonly ok: false; readonly error: string };
+
+export interface VcpuCrashed {
+  readonly type: "crashed";
+  readonly message: string;
+  readonly stack?: string;
+}
+
+export type VcpuWorkerMessage = VcpuReply | VcpuCrashed;
