@@ -35,6 +35,11 @@ const fail = (error: number): SbiResult => [error, 0];
 
 function sendIpi(v: Vcpu, targets: readonly number[]): void {
   for (const t of targets) {
+    if (t === v.id) {
+      // To itself: pending at once, not at the next slice (the caller may be polling for it).
+      v.hart.setInterruptPending(Irq.SSIP, true);
+      continue;
+    }
     v.shared.postInterrupt(t, Irq.SSIP);
     v.shared.wake(t);
   }
@@ -174,9 +179,12 @@ function legacy(v: Vcpu, eid: number): number {
       const input = v.host.consoleRead(1);
       return input.length > 0 ? input[0]! : -1;
     }
-    case SbiExtension.LEGACY_CLEAR_IPI:
+    case SbiExtension.LEGACY_CLEAR_IPI: {
+      // 0 when no IPI was pending, a positive value when one was (§5.5).
+      const wasPending = v.hart.isInterruptPending(Irq.SSIP);
       v.hart.setInterruptPending(Irq.SSIP, false);
-      return 0;
+      return wasPending ? 1 : 0;
+    }
     case SbiExtension.LEGACY_SEND_IPI:
     case SbiExtension.LEGACY_REMOTE_FENCE_I:
     case SbiExtension.LEGACY_REMOTE_SFENCE_VMA:

@@ -1,0 +1,175 @@
+/* Cross-file declarations, grouped by the file that defines them. */
+#ifndef DEFS_H
+#define DEFS_H
+
+#include <stdarg.h>
+#include "types.h"
+#include "ferry-sbi.h"
+
+struct cpu;
+struct jmpbuf;
+struct spinlock;
+
+/* The SBI return pair (SBI v2.0 §3): error in a0, value in a1. */
+struct sbiret {
+  long error;
+  long value;
+};
+
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#define NORETURN __attribute__((noreturn))
+
+/* bootargs.c */
+void bootargsinit(const char *s);
+
+/* console.c */
+void consoleinit(void);
+void console_write(const char *buf, int n);
+
+/* entry.S */
+void _entry(void);
+void secondary_entry(void);
+void resume_entry(void);
+void kernelvec(void);
+
+/* fdt.c */
+void fdtinit(unsigned long dtb);
+
+/* jmp.S */
+int ksetjmp(struct jmpbuf *jb) __attribute__((returns_twice));
+void klongjmp(struct jmpbuf *jb, int v) NORETURN;
+
+/* main.c */
+extern volatile int started;
+extern void (*hartmain)(void);
+void main(unsigned long hartid, unsigned long dtb) NORETURN;
+void mpmain(unsigned long hartid, unsigned long opaque) NORETURN;
+void resume_main(unsigned long hartid, unsigned long opaque) NORETURN;
+
+/* printf.c */
+int printf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+int snprintf(char *buf, int size, const char *fmt, ...) PRINTF_LIKE(3, 4);
+int vsnprintf(char *buf, int size, const char *fmt, va_list ap);
+void panic(const char *fmt, ...) PRINTF_LIKE(1, 2) NORETURN;
+extern volatile int panicking;
+
+/* sbi.c */
+struct sbiret sbi_ecall(long ext, long fid, unsigned long a0, unsigned long a1,
+                        unsigned long a2, unsigned long a3, unsigned long a4,
+                        unsigned long a5);
+void sbiinit(void);
+extern int sbi_has_dbcn, sbi_has_srst, sbi_has_time;
+const char *sbi_strerror(long error);
+struct sbiret sbi_get_spec_version(void);
+struct sbiret sbi_get_impl_id(void);
+struct sbiret sbi_get_impl_version(void);
+struct sbiret sbi_probe_extension(long extid);
+struct sbiret sbi_get_mvendorid(void);
+struct sbiret sbi_get_marchid(void);
+struct sbiret sbi_get_mimpid(void);
+struct sbiret sbi_set_timer(uint64 stime_value);
+struct sbiret sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_base);
+struct sbiret sbi_remote_fence_i(unsigned long hart_mask, unsigned long hart_mask_base);
+struct sbiret sbi_remote_sfence_vma(unsigned long hart_mask, unsigned long hart_mask_base,
+                                    unsigned long start_addr, unsigned long size);
+struct sbiret sbi_remote_sfence_vma_asid(unsigned long hart_mask,
+                                         unsigned long hart_mask_base,
+                                         unsigned long start_addr, unsigned long size,
+                                         unsigned long asid);
+struct sbiret sbi_remote_hfence_gvma_vmid(unsigned long hart_mask,
+                                          unsigned long hart_mask_base,
+                                          unsigned long start_addr, unsigned long size,
+                                          unsigned long vmid);
+struct sbiret sbi_remote_hfence_gvma(unsigned long hart_mask, unsigned long hart_mask_base,
+                                     unsigned long start_addr, unsigned long size);
+struct sbiret sbi_remote_hfence_vvma_asid(unsigned long hart_mask,
+                                          unsigned long hart_mask_base,
+                                          unsigned long start_addr, unsigned long size,
+                                          unsigned long asid);
+struct sbiret sbi_remote_hfence_vvma(unsigned long hart_mask, unsigned long hart_mask_base,
+                                     unsigned long start_addr, unsigned long size);
+struct sbiret sbi_hart_start(unsigned long hartid, unsigned long start_addr,
+                             unsigned long opaque);
+struct sbiret sbi_hart_stop(void);
+struct sbiret sbi_hart_get_status(unsigned long hartid);
+struct sbiret sbi_hart_suspend(uint32 suspend_type, unsigned long resume_addr,
+                               unsigned long opaque);
+struct sbiret sbi_system_reset(uint32 reset_type, uint32 reset_reason);
+struct sbiret sbi_debug_console_write(unsigned long num_bytes, unsigned long base_addr_lo,
+                                      unsigned long base_addr_hi);
+struct sbiret sbi_debug_console_read(unsigned long num_bytes, unsigned long base_addr_lo,
+                                     unsigned long base_addr_hi);
+struct sbiret sbi_debug_console_write_byte(uint8 byte);
+struct sbiret sbi_system_suspend(uint32 sleep_type, unsigned long resume_addr,
+                                 unsigned long opaque);
+long sbi_legacy_set_timer(uint64 stime_value);
+long sbi_legacy_console_putchar(int ch);
+long sbi_legacy_console_getchar(void);
+long sbi_legacy_clear_ipi(void);
+long sbi_legacy_send_ipi(const unsigned long *hart_mask);
+long sbi_legacy_remote_fence_i(const unsigned long *hart_mask);
+long sbi_legacy_remote_sfence_vma(const unsigned long *hart_mask, unsigned long start,
+                                  unsigned long size);
+long sbi_legacy_remote_sfence_vma_asid(const unsigned long *hart_mask, unsigned long start,
+                                       unsigned long size, unsigned long asid);
+long sbi_legacy_shutdown(void);
+void shutdown(int failed) NORETURN;
+
+/* smp.c */
+int smp_start_hart(unsigned long hartid, unsigned long opaque, char *why, int whylen);
+int smp_wait_status(unsigned long hartid, long want, long *last);
+struct sbiret ipi_post(unsigned long target);
+int ipi_wait_ack(unsigned long target, uint64 deadline);
+void ipi_intr(void);
+struct barrier {
+  uint32 arrived;   /* harts waiting in the current round */
+  uint32 round;     /* bumped by the last arrival, which releases the others */
+};
+int barrier_wait(struct barrier *b, uint32 n);
+
+/* spinlock.c */
+void initlock(struct spinlock *lk, const char *name);
+void acquire(struct spinlock *lk);
+void release(struct spinlock *lk);
+int holding(struct spinlock *lk);
+void push_off(void);
+void pop_off(void);
+
+/* string.c */
+void *memset(void *dst, int c, unsigned long n);
+void *memcpy(void *dst, const void *src, unsigned long n);
+unsigned long strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, unsigned long n);
+uint64 udiv64(uint64 n, uint64 d, uint64 *rem);
+
+/* test-memwrite.c */
+void test_memwrite(void) NORETURN;
+void memwrite_hart(void) NORETURN;
+
+/* test-sbi.c */
+void test_sbi(void) NORETURN;
+void sbi_worker(void) NORETURN;
+
+/* test-smp.c */
+void test_smp(void) NORETURN;
+void smp_hart(void) NORETURN;
+
+/* timer.c */
+void timerinit(void);
+uint64 us_to_ticks(uint64 us);
+uint64 ms_to_ticks(uint64 ms);
+void timer_arm(uint64 when);
+void timer_disarm(void);
+void timer_intr(unsigned long scause);
+void delay_us(uint64 us);
+uint64 deadline_ms(uint64 ms);
+int expired(uint64 deadline);
+
+/* trap.c */
+void trapinithart(void);
+void kerneltrap(void);
+void expect_fault(void);
+int fault_taken(unsigned long *cause, unsigned long *epc);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * test=memwrite: a load for the host's dirty-page logging. Every hart writes
+ * pseudo-random 64-bit words to pseudo-random pages of a shared working set of pages=
+ * pages (default 1024), forever. The set starts at the first page after the kernel image
+ * and must end below the device tree (memlayout.h). After all harts are up the boot hart
+ * prints one line, "memwrite started", and nothing is printed after it.
+ *
+ * Each hart runs its own xorshift64 generator, seeded from its hart id, so a given
+ * hart's sequence of (page, offset, value) is always the same; the interleaving between
+ * harts is up to the scheduler.
+ */
+#include "types.h"
+#include "bootargs.h"
+#include "cpu.h"
+#include "defs.h"
+#include "fdt.h"
+#include "memlayout.h"
+#include "riscv.h"
+
+#define OPAQUE_MEMWRITE 0x3e3e0000UL
+
+extern char end[];   /* kernel.ld: first byte after the image */
+
+static unsigned long wsbase;   /* working set; written before any hart is started */
+static uint32 wspages;
+
+static void memwrite_loop(void) NORETURN;
+static void memwrite_loop(void) {
+  uint64 x = 0x9e3779b97f4a7c15ULL ^ ((uint64)(mycpu()->hartid + 1) << 32);
+  for (;;) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    uint32 page = (uint32)(x >> 32) % wspages;
+    uint32 word = (uint32)(x >> 16) & (PGSIZE / 8 - 1);
+    volatile uint64 *p = (volatile uint64 *)(wsbase + page * PGSIZE) + word;
+    *p = x;
+  }
+}
+
+void memwrite_hart(void) {
+  memwrite_loop();
+}
+
+void test_memwrite(void) {
+  unsigned long base = PGROUNDUP((unsigned long)end);
+  uint64 limit = PGROUNDDOWN(dt.dtb);
+  if (dt.ram_base + dt.ram_size < limit)
+    limit = dt.ram_base + dt.ram_size;
+  uint64 want = (uint64)args.pages * PGSIZE;
+  if (base + want > limit) {
+    printf("CHECK FAIL memwrite: pages=%u does not fit between the kernel and the device "
+           "tree (at most %u)\n", args.pages, (uint32)((limit - base) / PGSIZE));
+    shutdown(1);
+  }
+  wsbase = base;
+  wspages = args.pages;
+
+  unsigned long me = mycpu()->hartid;
+  for (int i = 0; i < dt.nharts; i++) {
+    char why[120];
+    if (dt.harts[i] != me &&
+        smp_start_hart(dt.harts[i], OPAQUE_MEMWRITE + dt.harts[i], why, sizeof why) < 0) {
+      printf("CHECK FAIL hsm: %s\n", why);
+      shutdown(1);
+    }
+  }
+  printf("memwrite started\n");
+  memwrite_loop();
+}

@@ -1,0 +1,11 @@
+/* Fixed-width types. `unsigned long` is XLEN wide and holds addresses and SBI arguments. */
+#ifndef TYPES_H
+#define TYPES_H
+
+typedef unsigned char uint8;
+typedef unsigned short uint16;
+typedef unsigned int uint32;
+typedef unsigned long long uint64;
+typedef long long int64;
+
+#endif
