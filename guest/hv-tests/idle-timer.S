@@ -1,12 +1,12 @@
 /*
  * Idle vCPUs: every secondary is started and waits in wfi for an interrupt that never comes
- * (SSIP enabled, nobody sends it); vCPU 0 arms the SBI timer 600 ms (6,000,000 ticks) ahead
+ * (SSIP enabled, nobody sends it); vCPU 0 arms the SBI timer 1 s (10,000,000 ticks) ahead
  * and waits in wfi for it. When it fires, vCPU 0 checks that the time really passed, prints
  * "CHECK ok NN" and shuts down. A host running this should spend almost no CPU time.
  */
 #include "hv.h"
 
-#define DELAY_TICKS 6000000
+#define DELAY_TICKS 10000000
 
   .section .text.init
   .globl _start
@@ -16,7 +16,7 @@ _start:
   la a1, secondary
   call hv_start_secondaries
 
-  rdtime s1                     /* (RV32: the low word suffices for a 600 ms wait) */
+  rdtime s1                     /* (RV32: the low word suffices for a 1 s wait) */
   li t0, DELAY_TICKS
   add s2, s1, t0                /* s2 = deadline */
   mv a0, s2

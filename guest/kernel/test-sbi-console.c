@@ -129,7 +129,7 @@ void test_legacy(void) {
     long e = sbi_legacy_send_ipi(&self);
     if (e != 0)
       snprintf(why, sizeof why, "returned %ld", e);
-    else if (wait_sip(SIP_SSIP, 1, 10) < 0)
+    else if (wait_sip(SIP_SSIP, 1, TIMEOUT_MS) < 0)
       snprintf(why, sizeof why, "sip.SSIP not set on this hart");
     check("legacy.send_ipi.self", why);
 

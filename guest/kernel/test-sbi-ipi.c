@@ -88,7 +88,9 @@ static void ipi_case(const char *name, unsigned long mask, unsigned long base,
     for (int h = 0; h < NCPU && !why[0]; h++) {
       if (!(expect & (1UL << h)))
         continue;
-      if ((unsigned long)h == st.me ? wait_sip(SIP_SSIP, 1, 10) < 0 : wait_nipi(h, before[h]) < 0)
+      int got = (unsigned long)h == st.me ? wait_sip(SIP_SSIP, 1, TIMEOUT_MS) == 0
+                                          : wait_nipi(h, before[h]) == 0;
+      if (!got)
         snprintf(why, sizeof why, "hart %d got no software interrupt", h);
     }
   }

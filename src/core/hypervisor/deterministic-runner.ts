@@ -92,13 +92,18 @@ export class DeterministicRunner {
     };
   }
 
+  /** Ends a domain now; its vCPUs never run again. */
+  async destroy(domain: Domain): Promise<void> {
+    domain.destroy();
+  }
+
   /** True while some added domain is still running. */
   get active(): boolean {
     return this.entries.some((e) => e.domain.running);
   }
 
   /**
-   * Runs until every domain has ended, `maxInstructions` have run, or `signal` aborts.
+   * Runs until every domain has ended, `maxInstructions` more have run, or `signal` aborts.
    * Console output goes to `onConsole(domain, bytes)` as it is produced.
    */
   async run(
@@ -108,7 +113,7 @@ export class DeterministicRunner {
       onConsole?: (domain: Domain, bytes: Uint8Array) => void;
     } = {},
   ): Promise<void> {
-    const limit = options.maxInstructions ?? Number.POSITIVE_INFINITY;
+    const limit = this.instructions + (options.maxInstructions ?? Number.POSITIVE_INFINITY);
     let lastYield = performance.now();
     while (this.active && this.instructions < limit && !options.signal?.aborted) {
       let roundMax = 0;

@@ -7,13 +7,13 @@
  *
  * Threads and ownership: the main thread never runs guest code. It drives workers through
  * the domain's shared RUN words (read at every slice boundary) and requests (answered at
- * slice boundaries), and watches them every POLL_MS: it drains console output, notices
+ * slice boundaries), and watches them every `pollMs`: it drains console output, notices
  * domains that ended (then stops their workers and drains once more) and hung ones. A
  * vCPU runs only inside `run()`: `add` leaves it paused until then, and `run` pauses every
  * domain again when it returns before they have all ended (instruction limit, abort).
  * Unlike the deterministic runner, `run` keeps waiting while a domain is paused by
  * `pause()` — another caller may unpause it — and `maxInstructions` is checked every
- * POLL_MS, so it can be overshot by what the vCPUs run in that time.
+ * `pollMs`, so it can be overshot by what the vCPUs run in that time.
  *
  * Failure isolation: a worker that throws, dies or cannot start ends its own domain as
  * crashed (`crashOf(domain)` tells why) and never the host process; other domains go on.
@@ -59,6 +59,8 @@ interface Entry {
 
 const DEFAULT_SLICE = 20_000;
 const DEFAULT_POLL_MS = 5;
+/** How long harvestDirty waits for a vCPU to finish the slice it was in. */
+const CATCH_UP_LIMIT_MS = 10_000;
 
 export class ParallelRunner {
   private readonly entries = new Map<Domain, Entry>();
@@ -116,7 +118,11 @@ export class ParallelRunner {
     return total;
   }
 
-  /** Why a domain's worker failed, when that is how the domain ended. */
+  /**
+   * Why a domain's worker failed, when that is how the domain ended. The report crosses
+   * threads, so it can lag the domain's end by a moment; it is certain once the domain's
+   * threads have stopped (when `run` or `destroy` has returned).
+   */
   crashOf(domain: Domain): VcpuWorkerError | undefined {
     return this.entries.get(domain)?.crash;
   }
@@ -198,13 +204,20 @@ export class ParallelRunner {
     const runs = log.harvest();
     const epoch = log.epoch;
     const shared = domain.shared;
+    const giveUp = performance.now() + CATCH_UP_LIMIT_MS;
     for (;;) {
-      let behind = false;
-      for (let v = 0; v < domain.vcpus && !behind; v++) {
+      let behind = -1;
+      for (let v = 0; v < domain.vcpus && behind < 0; v++) {
         const stale = ((shared.load(v, Slot.EPOCH) - epoch) | 0) < 0;
-        behind = stale && e.control.inSlice(v) && e.workers[v]!.alive;
+        if (stale && e.control.inSlice(v) && e.workers[v]!.alive) behind = v;
       }
-      if (!behind) return runs;
+      if (behind < 0) return runs;
+      if (performance.now() > giveUp) {
+        // A slice lasts milliseconds; this thread is wedged, and the pages cannot be trusted.
+        throw new VcpuWorkerError(
+          `vCPU ${behind} of domain ${domain.name} has not finished its slice in 10 s`,
+        );
+      }
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }

@@ -14,6 +14,7 @@
  * `stop`. See vcpu-worker-protocol.ts for the requests.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { Irq } from "../../core/cpu/interrupts.js";
 import { AttachedDomain } from "../../core/hypervisor/attached-domain.js";
 import { DomainRunState, RunRequest, Slot } from "../../core/hypervisor/domain-shared-state.js";
 import { TICKS_PER_MS } from "../../core/hypervisor/host-clock.js";
@@ -65,9 +66,11 @@ function idleTimeout(): number {
   const deadline = vcpu.nextWakeTime();
   if (deadline === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
   const ticks = deadline - host.now();
-  // A deadline already passed has raised STIP; only a wake (or a new deadline set by this
-  // vCPU's own slices, which the wake-up will run) can matter now.
-  return ticks > 0 ? Math.ceil(ticks / TICKS_PER_MS) : Number.POSITIVE_INFINITY;
+  if (ticks > 0) return Math.ceil(ticks / TICKS_PER_MS);
+  // The deadline passed after the slice checked it (a sleep can end a little early, so this
+  // is common): run a slice at once to raise STIP. Once STIP is raised and the vCPU is still
+  // idle, the guest has the timer masked and only a wake can matter.
+  return vcpu.hart.isInterruptPending(Irq.STIP) ? Number.POSITIVE_INFINITY : 0;
 }
 
 async function runLoop(): Promise<void> {
@@ -132,9 +135,10 @@ function handle(request: VcpuRequest): VcpuReply {
 const loopDone = runLoop().catch((e: unknown) => {
   crashed = true;
   const error = e instanceof Error ? e : new Error(String(e));
-  shared.end(DomainRunState.CRASHED, ResetType.SHUTDOWN, ResetReason.SYSTEM_FAILURE);
+  // The report goes first so that it is on its way by the time anyone sees the domain end.
   const crash: VcpuWorkerMessage = { type: "crashed", message: `vCPU ${id}: ${error.message}` };
   post(error.stack === undefined ? crash : { ...crash, stack: error.stack });
+  shared.end(DomainRunState.CRASHED, ResetType.SHUTDOWN, ResetReason.SYSTEM_FAILURE);
 });
 
 port.on("message", (request: VcpuRequest) => {

@@ -47,10 +47,13 @@ export async function runDomainCommand(kernelPath: string, options: RunDomainOpt
       throw new DomainConfigError(`${kernelPath}: ${e.message}`, { cause: e });
     throw e;
   }
+  // On a terminal the user may still type: a guest idle with no timer is waiting for input,
+  // not hung.
+  const waitForInput = process.stdin.isTTY === true;
   const runner =
     options.mode === "deterministic"
-      ? new DeterministicRunner({ seed: options.seed, waitForInput: process.stdin.isTTY === true })
-      : new ParallelRunner();
+      ? new DeterministicRunner({ seed: options.seed, waitForInput })
+      : new ParallelRunner({ waitForInput });
   const abort = new AbortController();
   let quitReason = "";
   const stdio = attachStdioConsole({
@@ -68,9 +71,11 @@ export async function runDomainCommand(kernelPath: string, options: RunDomainOpt
       ...(options.maxInstructions !== undefined ? { maxInstructions: options.maxInstructions } : {}),
     });
   } finally {
-    if (domain.running) domain.destroy();
+    if (domain.running) await runner.destroy(domain);
     stdio.close();
   }
+  const crash = runner instanceof ParallelRunner ? runner.crashOf(domain) : undefined;
+  if (crash !== undefined) note(`internal error in a vCPU thread: ${crash.message}`);
   return exitStatus(domain, quitReason, abort.signal.aborted, runner.instructions);
 }
 
