@@ -338,25 +338,42 @@ for (const [xlen, vcpus] of [
   );
 }
 
+async function runKernel(
+  xlen: 32 | 64,
+  vcpus: number,
+  bootargs: string,
+): Promise<{ text: string; d: Domain }> {
+  const d = new Domain(nextId++, {
+    name: `kernel${xlen}-${vcpus}`,
+    vcpus,
+    memorySize: 64 * 1024 * 1024,
+    kernel: readFileSync(join(ROOT, `guest/images/kernel/rv${xlen}/kernel.elf`)),
+    bootargs,
+  });
+  const runner = track(new ParallelRunner(), d);
+  const out = consoles();
+  await runner.run({ onConsole: out.onConsole, signal: AbortSignal.timeout(50_000) });
+  return { text: out.text.get(d) ?? "", d };
+}
+
 for (const xlen of [64, 32] as const) {
-  const kernel = join(ROOT, `guest/images/kernel/rv${xlen}/kernel.elf`);
-  const skip = existsSync(kernel) ? false : `guest/images/kernel/rv${xlen}/kernel.elf is not built yet`;
-  test(`ParallelRunner runs the reference RV${xlen} kernel's SMP check`, { ...TIMEOUT, skip }, async () => {
-    const d = new Domain(nextId++, {
-      name: `kernel-smp${xlen}`,
-      vcpus: 4,
-      memorySize: 64 * 1024 * 1024,
-      kernel: readFileSync(kernel),
-      bootargs: "test=smp",
-    });
-    const runner = track(new ParallelRunner(), d);
-    const out = consoles();
-    await runner.run({ onConsole: out.onConsole, signal: AbortSignal.timeout(50_000) });
-    const text = out.text.get(d) ?? "";
-    assert.ok(
-      text.split("\n").some((l) => l.startsWith("CHECK ok")),
-      text,
+  for (const vcpus of [1, 2, 4, 8, 16]) {
+    test(
+      `ParallelRunner runs the reference RV${xlen} kernel's SMP check with ${vcpus} vCPUs`,
+      TIMEOUT,
+      async () => {
+        const { text, d } = await runKernel(xlen, vcpus, "test=smp");
+        assert.match(text, new RegExp(`^CHECK ok smp harts=${vcpus} `, "m"), text);
+        assert.equal(d.exit?.end, "shutdown", text);
+        assert.equal(d.exit?.resetReason, 0, text);
+      },
     );
+  }
+
+  test(`ParallelRunner passes the SBI conformance test (RV${xlen}, 4 vCPUs)`, TIMEOUT, async () => {
+    const { text, d } = await runKernel(xlen, 4, "test=sbi");
+    assert.match(text, /^\d+ passed, 0 failed$/m, text);
+    assert.doesNotMatch(text, /^(FAIL|skip)/m, text);
     assert.equal(d.exit?.end, "shutdown", text);
   });
 }
