@@ -6,7 +6,7 @@
  * SMP check runs too once guest/images/kernel/rv64/kernel.elf exists.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, test } from "node:test";
 import { fileURLToPath } from "node:url";

@@ -141,3 +141,19 @@ test("ferry run reports bad domain options in one line with status 2", () => {
   assertUsageError(ferry("run", "--seed", "-1", SMOKE64), /--seed/);
   assertUsageError(ferry("run", "--memory", "1M", SMOKE64), /memory must be between 4 MiB and 2 GiB/);
 });
+
+test("ferry run boots the test kernel in a domain and exits 0 when it powers off", () => {
+  const kernel = join(ROOT, "guest/images/kernel/rv64/kernel.elf");
+  for (const mode of ["parallel", "deterministic"]) {
+    const r = ferry("run", kernel, "--vcpus", "4", "--memory", "64M", "--mode", mode, "--bootargs", "test=smp");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^CHECK ok smp harts=4 /m);
+  }
+});
+
+test("ferry run exits 1 when the guest powers off reporting a failure", () => {
+  const kernel = join(ROOT, "guest/images/kernel/rv32/kernel.elf");
+  const r = ferry("run", kernel, "--vcpus", "2", "--bootargs", "test=no-such-test");
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /^CHECK FAIL bootargs/m);
+});
