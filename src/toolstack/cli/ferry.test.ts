@@ -145,7 +145,18 @@ test("ferry run reports bad domain options in one line with status 2", () => {
 test("ferry run boots the test kernel in a domain and exits 0 when it powers off", () => {
   const kernel = join(ROOT, "guest/images/kernel/rv64/kernel.elf");
   for (const mode of ["parallel", "deterministic"]) {
-    const r = ferry("run", kernel, "--vcpus", "4", "--memory", "64M", "--mode", mode, "--bootargs", "test=smp");
+    const r = ferry(
+      "run",
+      kernel,
+      "--vcpus",
+      "4",
+      "--memory",
+      "64M",
+      "--mode",
+      mode,
+      "--bootargs",
+      "test=smp",
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^CHECK ok smp harts=4 /m);
   }
