@@ -14,7 +14,7 @@ import { ParallelRunner } from "../src/host/node/parallel-runner.js";
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function measure(xlen: 32 | 64, vcpus: number, windowMs: number): Promise<number> {
-  const kernel = readFileSync(`guest/images/kernel/rv${xlen}/kernel.elf`);
+  const kernel = readFileSync(`guest/images/kernel-rv${xlen}.elf`);
   const domain = new Domain(0, {
     name: `smp${vcpus}`,
     vcpus,

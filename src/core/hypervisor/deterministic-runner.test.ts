@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { DeterministicRunner } from "./deterministic-runner.js";
 import { Domain } from "./domain.js";
 
-const kernel = (xlen: 32 | 64): Uint8Array => readFileSync(`guest/images/kernel/rv${xlen}/kernel.elf`);
+const kernel = (xlen: 32 | 64): Uint8Array => readFileSync(`guest/images/kernel-rv${xlen}.elf`);
 
 interface Run {
   output: string;

@@ -16,7 +16,7 @@ import { Domain } from "./domain.js";
 
 for (const xlen of [64, 32] as const) {
   test(`dirty log never misses a write while every vCPU writes (deterministic, rv${xlen})`, async () => {
-    const kernel = readFileSync(`guest/images/kernel/rv${xlen}/kernel.elf`);
+    const kernel = readFileSync(`guest/images/kernel-rv${xlen}.elf`);
     const domain = new Domain(0, {
       name: "dirty",
       vcpus: 4,

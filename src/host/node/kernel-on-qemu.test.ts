@@ -9,7 +9,7 @@ import { test } from "node:test";
 
 const QEMU = "qemu-system-riscv64";
 const haveQemu = spawnSync("sh", ["-c", `command -v ${QEMU}`]).status === 0;
-const KERNEL = "guest/images/kernel/rv64/kernel.elf";
+const KERNEL = "guest/images/kernel-rv64.elf";
 
 const args = (smp: number, bootargs: string): string[] => [
   "-M",

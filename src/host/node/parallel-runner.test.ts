@@ -3,7 +3,7 @@
  * (prebuilt in guest/images/hv-tests/): SMP bring-up through SBI, idle vCPUs that must not
  * burn a core, pause/save/restore, failure isolation between domains, remote fences in
  * every direction, and dirty logging that never misses a write. The reference kernel's own
- * SMP check runs too once guest/images/kernel/rv64/kernel.elf exists.
+ * SMP check runs too once guest/images/kernel-rv64.elf exists.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -347,7 +347,7 @@ async function runKernel(
     name: `kernel${xlen}-${vcpus}`,
     vcpus,
     memorySize: 64 * 1024 * 1024,
-    kernel: readFileSync(join(ROOT, `guest/images/kernel/rv${xlen}/kernel.elf`)),
+    kernel: readFileSync(join(ROOT, `guest/images/kernel-rv${xlen}.elf`)),
     bootargs,
   });
   const runner = track(new ParallelRunner(), d);

@@ -143,7 +143,7 @@ test("ferry run reports bad domain options in one line with status 2", () => {
 });
 
 test("ferry run boots the test kernel in a domain and exits 0 when it powers off", () => {
-  const kernel = join(ROOT, "guest/images/kernel/rv64/kernel.elf");
+  const kernel = join(ROOT, "guest/images/kernel-rv64.elf");
   for (const mode of ["parallel", "deterministic"]) {
     const r = ferry(
       "run",
@@ -163,7 +163,7 @@ test("ferry run boots the test kernel in a domain and exits 0 when it powers off
 });
 
 test("ferry run exits 1 when the guest powers off reporting a failure", () => {
-  const kernel = join(ROOT, "guest/images/kernel/rv32/kernel.elf");
+  const kernel = join(ROOT, "guest/images/kernel-rv32.elf");
   const r = ferry("run", kernel, "--vcpus", "2", "--bootargs", "test=no-such-test");
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stdout, /^CHECK FAIL bootargs/m);
