@@ -27,8 +27,14 @@ export class ConsoleRing {
   }
 
   private lock(): void {
-    while (Atomics.compareExchange(this.words, 0, 0, 1) !== 0) {
-      // Another writer holds it for a few hundred nanoseconds at most.
+    // A holder keeps the lock for a few microseconds at most. One that has held it for
+    // millions of spins died holding it (a worker terminated mid-write): take it over
+    // rather than hang this thread forever.
+    for (let spins = 0; Atomics.compareExchange(this.words, 0, 0, 1) !== 0; spins++) {
+      if (spins > 10_000_000) {
+        Atomics.store(this.words, 0, 1);
+        return;
+      }
     }
   }
 
@@ -41,12 +47,11 @@ export class ConsoleRing {
     this.lock();
     let head = Atomics.load(this.words, 1);
     const tail = Atomics.load(this.words, 2);
+    // Bytes beyond capacity in this write, then unread old bytes, are what gets dropped.
     const start = Math.max(0, data.length - this.capacity);
-    const overflow = head - tail + (data.length - start) - this.capacity;
-    if (overflow > 0) {
-      Atomics.add(this.words, 2, overflow);
-      Atomics.add(this.words, 3, overflow);
-    }
+    const overflow = Math.max(0, head - tail + (data.length - start) - this.capacity);
+    if (overflow > 0) Atomics.add(this.words, 2, overflow);
+    if (overflow + start > 0) Atomics.add(this.words, 3, overflow + start);
     for (let i = start; i < data.length; i++) {
       this.bytes[(head >>> 0) % this.capacity] = data[i]!;
       head = (head + 1) | 0;
