@@ -10,7 +10,7 @@
  * 10 MHz, I = minstret delta, C = 64-bit hex), exit 0; exit 1 if the self-check fails.
  * bench_scale multiplies the number of rounds.
  */
-#include "runtime.h"
+#include "bench.h"
 
 volatile uint32_t bench_scale = 1;
 
@@ -18,36 +18,6 @@ volatile uint32_t bench_scale = 1;
 #define ROUNDS 90
 
 static uint32_t buf[BUF_BYTES / 4];
-
-static inline uint64_t read_instret(void) {
-#if __riscv_xlen == 64
-  uint64_t v;
-  __asm__ volatile("csrr %0, minstret" : "=r"(v));
-  return v;
-#else
-  uint32_t hi, lo, hi2;
-  do {
-    __asm__ volatile("csrr %0, minstreth" : "=r"(hi));
-    __asm__ volatile("csrr %0, minstret" : "=r"(lo));
-    __asm__ volatile("csrr %0, minstreth" : "=r"(hi2));
-  } while (hi != hi2);
-  return ((uint64_t)hi << 32) | lo;
-#endif
-}
-
-static void report(const char *name, uint64_t ticks, uint64_t instret, uint64_t checksum, int ok) {
-  puts_uart("bench ");
-  puts_uart(name);
-  if (!ok)
-    puts_uart(" FAIL");
-  puts_uart(" ticks=");
-  print_dec(ticks);
-  puts_uart(" instret=");
-  print_dec(instret);
-  puts_uart(" checksum=");
-  print_hex(checksum);
-  puts_uart("\n");
-}
 
 static uint64_t fnv1a64(const unsigned char *p, uint32_t n) {
   uint64_t h = 0xcbf29ce484222325ULL;
@@ -141,6 +111,6 @@ int main(void) {
   uint64_t t1 = read_mtime();
 
   int ok = self_check();
-  report("hash", t1 - t0, i1 - i0, checksum, ok);
+  bench_report("hash", t1 - t0, i1 - i0, checksum, ok);
   return ok ? 0 : 1;
 }

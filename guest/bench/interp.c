@@ -10,7 +10,7 @@
  * 10 MHz, I = minstret delta, C = 64-bit hex), exit 0; exit 1 if the self-check fails.
  * bench_scale multiplies the number of times the program runs.
  */
-#include "runtime.h"
+#include "bench.h"
 
 volatile uint32_t bench_scale = 1;
 
@@ -67,36 +67,6 @@ static const uint32_t program[] = {
 
 static uint32_t vm_mem[256];
 static uint32_t native_hist[256];
-
-static inline uint64_t read_instret(void) {
-#if __riscv_xlen == 64
-  uint64_t v;
-  __asm__ volatile("csrr %0, minstret" : "=r"(v));
-  return v;
-#else
-  uint32_t hi, lo, hi2;
-  do {
-    __asm__ volatile("csrr %0, minstreth" : "=r"(hi));
-    __asm__ volatile("csrr %0, minstret" : "=r"(lo));
-    __asm__ volatile("csrr %0, minstreth" : "=r"(hi2));
-  } while (hi != hi2);
-  return ((uint64_t)hi << 32) | lo;
-#endif
-}
-
-static void report(const char *name, uint64_t ticks, uint64_t instret, uint64_t checksum, int ok) {
-  puts_uart("bench ");
-  puts_uart(name);
-  if (!ok)
-    puts_uart(" FAIL");
-  puts_uart(" ticks=");
-  print_dec(ticks);
-  puts_uart(" instret=");
-  print_dec(instret);
-  puts_uart(" checksum=");
-  print_hex(checksum);
-  puts_uart("\n");
-}
 
 /* Runs prog until OP_HALT; returns the number of VM instructions executed. */
 static uint32_t vm_run(const uint32_t *prog, uint32_t *r, uint32_t *mem) {
@@ -196,6 +166,6 @@ int main(void) {
       ok = 0;
     checksum = (checksum ^ vm_mem[i]) * 0x100000001b3ULL;
   }
-  report("interp", t1 - t0, i1 - i0, checksum, ok);
+  bench_report("interp", t1 - t0, i1 - i0, checksum, ok);
   return ok ? 0 : 1;
 }

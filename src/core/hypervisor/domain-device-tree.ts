@@ -3,10 +3,9 @@
  * command line and the `/hypervisor` node naming Ferry's PV interface. There are no devices
  * on a bus: a domain reaches everything through SBI.
  */
+import { addCpuNodes } from "../machine/cpu-device-tree.js";
 import { DeviceTree } from "../machine/device-tree.js";
 import { SbiExtension } from "./sbi-numbers.js";
-
-export const TIMEBASE_FREQUENCY = 10_000_000;
 
 export interface DomainTreeOptions {
   readonly name: string;
@@ -29,27 +28,7 @@ export function domainDeviceTree(o: DomainTreeOptions): DeviceTree {
     .addNode(`memory@${o.ramBase.toString(16)}`)
     .setString("device_type", "memory")
     .setU64("reg", o.ramBase, o.ramSize);
-  const cpus = root
-    .addNode("cpus")
-    .setU32("#address-cells", 1)
-    .setU32("#size-cells", 0)
-    .setU32("timebase-frequency", TIMEBASE_FREQUENCY);
-  for (let v = 0; v < o.vcpus; v++) {
-    const cpu = cpus
-      .addNode(`cpu@${v}`)
-      .setString("device_type", "cpu")
-      .setU32("reg", v)
-      .setString("status", "okay")
-      .setString("compatible", "riscv")
-      .setString("riscv,isa", `rv${o.xlen}imac`)
-      .setString("mmu-type", o.xlen === 64 ? "riscv,sv39" : "riscv,sv32");
-    const intc = cpu
-      .addNode("interrupt-controller")
-      .setU32("#interrupt-cells", 1)
-      .setEmpty("interrupt-controller")
-      .setString("compatible", "riscv,cpu-intc");
-    tree.phandleOf(intc);
-  }
+  addCpuNodes(tree, root, o.vcpus, o.xlen);
   root
     .addNode("hypervisor")
     .setString("compatible", "ferry,hypervisor")

@@ -12,7 +12,7 @@
  *
  * There is no PLIC on this board, so the UART has no `interrupts` property.
  */
-import { TIMEBASE_FREQUENCY } from "./clock.js";
+import { addCpuNodes } from "./cpu-device-tree.js";
 import { DeviceTree } from "./device-tree.js";
 import { FINISHER_PASS, FINISHER_RESET } from "./test-finisher.js";
 import { UART_CLOCK_FREQUENCY } from "./uart-ns16550a.js";
@@ -59,31 +59,7 @@ export function virtDeviceTree(options: VirtDeviceTreeOptions): DeviceTree {
     .setString("device_type", "memory")
     .setU64("reg", layout.ramBase, layout.ramSize);
 
-  const cpus = root
-    .addNode("cpus")
-    .setU32("#address-cells", 1)
-    .setU32("#size-cells", 0)
-    .setU32("timebase-frequency", TIMEBASE_FREQUENCY);
-  const intcs: number[] = [];
-  for (let h = 0; h < harts; h++) {
-    const cpu = cpus.addNode(`cpu@${h}`);
-    tree.phandleOf(cpu);
-    cpu
-      .setString("device_type", "cpu")
-      .setU32("reg", h)
-      .setString("status", "okay")
-      .setString("compatible", "riscv")
-      .setString("riscv,isa", `rv${xlen}imac`)
-      .setString("riscv,isa-base", `rv${xlen}i`)
-      .setStrings("riscv,isa-extensions", ["i", "m", "a", "c", "zicsr", "zifencei"])
-      .setString("mmu-type", xlen === 64 ? "riscv,sv39" : "riscv,sv32");
-    const intc = cpu
-      .addNode("interrupt-controller")
-      .setU32("#interrupt-cells", 1)
-      .setEmpty("interrupt-controller")
-      .setString("compatible", "riscv,cpu-intc");
-    intcs.push(tree.phandleOf(intc));
-  }
+  const intcs = addCpuNodes(tree, root, harts, xlen);
 
   const soc = root
     .addNode("soc")
