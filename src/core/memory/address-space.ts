@@ -61,7 +61,7 @@ export class AddressSpace {
   }
 
   watcherFor(page: number): ((paddr: number) => void) | undefined {
-    return this.watchedPages.get(page);
+    return this.watchedPages.size === 0 ? undefined : this.watchedPages.get(page);
   }
 
   requestStop(): void {

@@ -21,6 +21,8 @@ export class GuestMemory {
   readonly i64: BigInt64Array;
   /** Pages written while logging is on; shared with every thread that maps this memory. */
   readonly dirty: DirtyLog;
+  /** Bytes of RAM (a field: the buffer's byteLength getter is slow on hot paths). */
+  readonly size: number;
 
   constructor(
     /** Guest-physical address of the first byte. */
@@ -31,6 +33,7 @@ export class GuestMemory {
     if (base % PAGE_SIZE !== 0 || buffer.byteLength % PAGE_SIZE !== 0) {
       throw new RangeError("guest memory base and size must be page-aligned");
     }
+    this.size = buffer.byteLength;
     this.u8 = new Uint8Array(buffer);
     this.i8 = new Int8Array(buffer);
     this.u16 = new Uint16Array(buffer);
@@ -42,10 +45,6 @@ export class GuestMemory {
 
   static allocate(base: number, size: number): GuestMemory {
     return new GuestMemory(base, new SharedArrayBuffer(size));
-  }
-
-  get size(): number {
-    return this.buffer.byteLength;
   }
 
   /** True when [paddr, paddr + length) lies wholly inside RAM. */
