@@ -5,6 +5,9 @@
  *   ticks=M                 smp: timer interrupts per hart (5)
  *   tick_us=P               smp: timer period in microseconds (1000)
  *   pages=N                 memwrite: working set in 4 KiB pages (1024)
+ *   test=all                the dispatcher self-tests (test-all.c)
+ *   work=NAME[,NAME...]|all workloads that run until shutdown (work.c); excludes test=
+ *   rate=R, wset=W          memwriter: pages dirtied per ms (4), working set (1024)
  * Numbers are decimal or 0x-prefixed hex. An unknown key or a bad value is an error
  * (args.error), reported by main as a failed check: a mistyped option must not silently
  * run a different test.
@@ -46,6 +49,32 @@ static int keyis(const char *key, int klen, const char *name) {
   return (int)strlen(name) == klen && strncmp(key, name, klen) == 0;
 }
 
+/* work=NAME[,NAME...] or work=all. */
+static void workopt(const char *v, int vn) {
+  static const char *names[] = {"counters", "queues", "bound", "memwriter", "mix"};
+  if (vn == 3 && strncmp(v, "all", 3) == 0) {
+    args.work = WORK_ALL;
+    return;
+  }
+  while (vn > 0) {
+    int n = 0;
+    while (n < vn && v[n] != ',')
+      n++;
+    int found = 0;
+    for (int i = 0; i < 5; i++)
+      if (keyis(v, n, names[i]))
+        args.work |= 1u << i, found = 1;
+    if (!found) {
+      snprintf(args.error, sizeof args.error, "unknown workload '%.*s'", n, v);
+      return;
+    }
+    v += n < vn ? n + 1 : n;
+    vn -= n < vn ? n + 1 : n;
+  }
+  if (!args.work)
+    snprintf(args.error, sizeof args.error, "work= names no workload");
+}
+
 static void option(const char *w, int n) {
   int k = 0;
   while (k < n && w[k] != '=')
@@ -65,8 +94,15 @@ static void option(const char *w, int n) {
       args.test = TEST_SBI;
     else if (vn == 8 && strncmp(v, "memwrite", 8) == 0)
       args.test = TEST_MEMWRITE;
+    else if (vn == 3 && strncmp(v, "all", 3) == 0)
+      args.test = TEST_ALL;
     else
       snprintf(args.error, sizeof args.error, "unknown test '%.*s'", vn, v);
+    args.test_given = 1;
+    return;
+  }
+  if (keyis(w, k, "work")) {
+    workopt(v, vn);
     return;
   }
   if (keyis(w, k, "ipis"))
@@ -77,6 +113,10 @@ static void option(const char *w, int n) {
     slot = &args.tick_us, min = 1, max = 10000000;
   else if (keyis(w, k, "pages"))
     slot = &args.pages, min = 1, max = 0x100000;
+  else if (keyis(w, k, "rate"))
+    slot = &args.rate, min = 1, max = 100000;
+  else if (keyis(w, k, "wset"))
+    slot = &args.wset, min = 1, max = 0x100000;
   if (!slot) {
     snprintf(args.error, sizeof args.error, "unknown option '%.*s'", k, w);
     return;
@@ -94,6 +134,8 @@ void bootargsinit(const char *s) {
   args.ticks = DEFAULT_TICKS;
   args.tick_us = DEFAULT_TICK_US;
   args.pages = DEFAULT_PAGES;
+  args.rate = DEFAULT_RATE;
+  args.wset = DEFAULT_WSET;
   if (strlen(s) > MAXBOOTARGS) {
     snprintf(args.error, sizeof args.error, "longer than %d bytes", MAXBOOTARGS);
     return;
@@ -108,4 +150,8 @@ void bootargsinit(const char *s) {
       option(s, n);
     s += n;
   }
+  if (args.work && args.test_given && !args.error[0])
+    snprintf(args.error, sizeof args.error, "work= and test= exclude each other");
+  else if (args.work)
+    args.test = TEST_WORK;
 }

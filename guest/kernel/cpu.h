@@ -9,6 +9,7 @@
 #include "param.h"
 #include "riscv.h"
 #include "types.h"
+#include "thread.h"
 
 /* Callee-saved state captured by ksetjmp (jmp.S): enough to resume a C caller. */
 struct jmpbuf {
@@ -22,6 +23,7 @@ struct cpu {
   /* Written only by this hart with its interrupts off (spinlock.c push_off/pop_off). */
   int noff;                 /* depth of push_off nesting */
   int intena;               /* were interrupts enabled before the outermost push_off? */
+  int nlocks;               /* spinlocks held (xc_call must hold none) */
 
   /* Written by this hart when it enters through secondary_entry (main.c mpmain). */
   volatile uint32 nstarts;  /* times started by HSM hart_start */
@@ -50,12 +52,47 @@ struct cpu {
   volatile int suspending;
   struct jmpbuf resume_jb;
   volatile unsigned long resume_a0, resume_a1, resume_sstatus, resume_satp;
+
+  /* Dispatcher (disp.c). state changes only under cpu_lock (cpuctl.c), except that the
+   * CPU itself sets CPU_POWEROFF just before hart_stop. cur and the flags are written by
+   * this CPU; other CPUs only read them. */
+  volatile int state;              /* CPU_NONE, CPU_ONLINE, CPU_OFFLINE, CPU_POWEROFF */
+  struct thread *volatile cur;     /* running thread; idle when none */
+  struct thread *idle;             /* this CPU's idle thread: the dispatcher loop */
+  volatile int need_resched;       /* preempt the running thread at the next trap exit */
+  volatile int picking;            /* between reading state and setting cur (cpuctl.c) */
+  volatile int idling;             /* about to wfi, or in it: poke with an IPI */
+  volatile int tick_on;            /* the quantum timer is armed */
+  volatile int poweroff_req;       /* cpu_poweroff asks the idle loop to hart_stop */
+  volatile uint32 nbound;          /* threads bound here (under cpu_lock) */
+  volatile uint32 ndisp;           /* threads other than idle dispatched here */
+  volatile uint32 nsteal;          /* threads stolen from other CPUs */
+  struct runq rq;
+
+  /* Cross-calls (xcall.c): xc[src] is posted by CPU src; pending 1 = posted, 2 = being
+   * run here, 0 = done. phase is the pause barrier (NONE, WAIT_SAFE, SAFE). */
+  struct {
+    void (*fn)(void *);
+    void *arg;
+    volatile int pending;
+  } xc[NCPU];
+  volatile int phase;
+  volatile uint32 nxc;             /* cross-calls run here */
+  volatile uint32 npause;          /* pauses taken here */
 } __attribute__((aligned(CPU_STRIDE)));
+
+enum { CPU_NONE, CPU_ONLINE, CPU_OFFLINE, CPU_POWEROFF };
+enum { PHASE_NONE, PHASE_WAIT_SAFE, PHASE_SAFE };
 
 extern struct cpu cpus[NCPU];
 
 static inline struct cpu *mycpu(void) {
   return (struct cpu *)r_tp();
+}
+
+/* This CPU's id (its hart id, the index of cpus[]). */
+static inline int cpuid(void) {
+  return (int)(mycpu() - cpus);
 }
 
 #endif

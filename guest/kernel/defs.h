@@ -9,6 +9,7 @@
 struct cpu;
 struct jmpbuf;
 struct spinlock;
+struct thread;
 
 /* The SBI return pair (SBI v2.0 §3): error in a0, value in a1. */
 struct sbiret {
@@ -25,6 +26,26 @@ void bootargsinit(const char *s);
 /* console.c */
 void consoleinit(void);
 void console_write(const char *buf, int n);
+
+/* cpuctl.c */
+void cpu_lock_enter(void);
+void cpu_lock_exit(void);
+int cpu_lock_held(void);
+int ncpus_online(void);
+const char *cpu_state_name(int s);
+int cpu_offline(int id, char *why, int whylen);
+int cpu_online(int id, char *why, int whylen);
+int cpu_poweroff(int id, char *why, int whylen);
+int cpu_poweron(int id, char *why, int whylen);
+
+/* disp.c */
+#define OPAQUE_DISP 0x0d150000UL   /* a1 for a hart started by the dispatcher: + hart id */
+extern volatile int dispatching;
+void setrunq(struct thread *t);
+void disp_tick(void);
+void disp_preempt(void);
+void disp_hart(void) NORETURN;
+void disp_start(void (*fn)(void *)) NORETURN;
 
 /* entry.S */
 void _entry(void);
@@ -141,7 +162,16 @@ void *memcpy(void *dst, const void *src, unsigned long n);
 unsigned long strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, unsigned long n);
+char *strstr(const char *hay, const char *needle);
 uint64 udiv64(uint64 n, uint64 d, uint64 *rem);
+
+/* swtch.S */
+struct context;
+void swtch(struct context *old, struct context *new);
+
+/* test-all.c, test-cpu.c */
+void test_all(void *arg);
+int test_cpu(int (*report)(const char *name, const char *why));
 
 /* test-memwrite.c */
 void test_memwrite(void) NORETURN;
@@ -154,6 +184,20 @@ void sbi_worker(void) NORETURN;
 /* test-smp.c */
 void test_smp(void) NORETURN;
 void smp_hart(void) NORETURN;
+
+/* thread.c */
+struct thread *curthread(void);
+struct thread *thread_create(const char *name, void (*fn)(void *), void *arg);
+struct thread *thread_create_bound(const char *name, void (*fn)(void *), void *arg, int id,
+                                   char *why, int whylen);
+void sched(void);
+void yield(void);
+void sleep(void *chan, struct spinlock *lk);
+void wakeup(void *chan);
+void thread_exit(void) NORETURN;
+void thread_join(struct thread *t);
+int thread_bind(int id, char *why, int whylen);
+void thread_delay_ms(uint64 ms);
 
 /* timer.c */
 void timerinit(void);
@@ -171,5 +215,27 @@ void trapinithart(void);
 void kerneltrap(void);
 void expect_fault(void);
 int fault_taken(unsigned long *cause, unsigned long *epc);
+
+/* work.c, work-load.c, work-mix.c */
+void work_main(void *arg);
+uint64 work_rand(uint64 *x);
+void counters_start(void);
+int counters_check(char *why, int n);
+void queues_start(void);
+int queues_check(char *why, int n);
+void bound_start(void);
+int bound_check(char *why, int n);
+void memwriter_start(void);
+int memwriter_check(char *why, int n);
+void mix_start(void);
+int mix_check(char *why, int n);
+
+/* xcall.c */
+void xc_poll(void);
+uint32 xc_call(uint32 mask, void (*fn)(void *), void *arg);
+uint32 xc_others(void);
+void (*pause_handler_set(void (*fn)(void)))(void);
+uint32 pause_cpus(void);
+void start_cpus(void);
 
 #endif

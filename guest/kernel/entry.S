@@ -37,7 +37,9 @@
   /* The firmware jumps here on the one hart it boots: a0 = hart id, a1 = dtb. */
 _entry:
   li    t0, NCPU
-  bgeu  a0, t0, park
+  bltu  a0, t0, 0f
+  j     park              /* far: .text.entry is placed apart from .text */
+0:
   /* Clear bss (kernel.ld aligns both ends to 16 bytes). The stacks live there, so this
    * must finish before the first call. */
   la    t0, __bss_start
@@ -58,7 +60,9 @@ _entry:
   /* HSM hart_start lands here: a0 = hart id, a1 = opaque. bss is already clear. */
 secondary_entry:
   li    t0, NCPU
-  bgeu  a0, t0, park
+  bltu  a0, t0, 0f
+  j     park              /* far: .text.entry is placed apart from .text */
+0:
   hart_setup a0, kstacks, KSTACKSIZE
   call  mpmain
   j     park

@@ -53,6 +53,11 @@ void main(unsigned long hartid, unsigned long dtb) {
     shutdown(1);
   }
 
+  if (args.test == TEST_ALL || args.test == TEST_WORK) {
+    hartmain = disp_hart;
+    __atomic_store_n(&started, 1, __ATOMIC_RELEASE);
+    disp_start(args.test == TEST_ALL ? test_all : work_main);
+  }
   hartmain = args.test == TEST_SBI        ? sbi_worker
              : args.test == TEST_MEMWRITE ? memwrite_hart
                                           : smp_hart;

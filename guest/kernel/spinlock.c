@@ -32,11 +32,13 @@ void acquire(struct spinlock *lk) {
   while (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE) != 0)
     ;
   lk->cpu = mycpu();
+  lk->cpu->nlocks++;
 }
 
 void release(struct spinlock *lk) {
   if (!holding(lk))
     panic("release: %s not held by this hart", lk->name);
+  lk->cpu->nlocks--;
   lk->cpu = 0;
   __atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
   pop_off();

@@ -63,3 +63,12 @@ uint64 udiv64(uint64 n, uint64 d, uint64 *rem) {
   return q;
 #endif
 }
+
+/* The first occurrence of needle in hay, or 0. */
+char *strstr(const char *hay, const char *needle) {
+  unsigned long n = strlen(needle);
+  for (; *hay; hay++)
+    if (strncmp(hay, needle, n) == 0)
+      return (char *)hay;
+  return n == 0 ? (char *)hay : 0;
+}

@@ -53,6 +53,10 @@ void timer_disarm(void) {
 /* From kerneltrap with interrupts off. */
 void timer_intr(unsigned long scause) {
   struct cpu *c = mycpu();
+  if (dispatching) {
+    disp_tick();
+    return;
+  }
   c->tick_time = r_time();
   c->tick_cause = scause;
   c->ntick++;

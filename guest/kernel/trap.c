@@ -62,6 +62,7 @@ void kerneltrap(void) {
     clear_sip(SIP_SSIP);
     mycpu()->nipi++;
     ipi_intr();
+    xc_poll();
   } else if (scause == (SCAUSE_INTERRUPT | IRQ_S_TIMER)) {
     timer_intr(scause);
   } else if (mycpu()->fault_armed && is_ecall(sepc)) {
@@ -74,6 +75,10 @@ void kerneltrap(void) {
     panic("unexpected trap: scause %p sepc %p stval %p", (void *)scause, (void *)sepc,
           (void *)r_stval());
   }
+
+  /* Preemption switches threads here, on the interrupted thread's stack; it comes back
+   * (perhaps on another CPU) with sepc and sstatus still in these locals. */
+  disp_preempt();
 
   /* The handlers make SBI calls but take no nested traps; restore anyway so that a
    * change to either CSR can never leak into the interrupted code. */

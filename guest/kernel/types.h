@@ -5,6 +5,7 @@
 typedef unsigned char uint8;
 typedef unsigned short uint16;
 typedef unsigned int uint32;
+typedef int int32;
 typedef unsigned long long uint64;
 typedef long long int64;
 

@@ -96,6 +96,8 @@ export class Hart {
   firmware: Firmware | undefined = undefined;
 
   readonly scratch: Pair = { lo: 0, hi: 0 };
+  /** Target of the atomic operation that implements `fence` (see the MISC-MEM case). */
+  private readonly barrier = new Int32Array(new SharedArrayBuffer(4));
   /** -1 on RV64 and 0 on RV32: masks the high word of computed addresses. */
   readonly hiMask: number;
   private readonly rvc: Int32Array;
@@ -663,9 +665,12 @@ export class Hart {
               break;
             }
             case 0x03:
-              // MISC-MEM: fence and fence.i. Memory is read afresh on every fetch, so
-              // fence.i has nothing to discard; fence orders nothing on one thread.
+              // MISC-MEM. fence.i: memory is read afresh on every fetch, nothing to discard.
+              // fence: plain typed-array accesses are ordered like the host's memory model,
+              // and x86's lets a store pass a later load; an Atomics read-modify-write is a
+              // full barrier on every host, so it gives fence rw,rw its meaning across threads.
               if (f3 > 1) raise(this, Exception.IllegalInstruction, raw >>> 0);
+              if (f3 === 0) Atomics.add(this.barrier, 0, 1);
               break;
             case 0x0b:
               // AMO

@@ -50,3 +50,11 @@ test("the test kernel's SBI conformance test passes on QEMU's OpenSBI", { skip: 
   assert.match(r.output, /^\d+ passed, 0 failed$/m, r.output);
   assert.equal(r.status, 0, r.output);
 });
+
+test("the reference kernel's self-tests pass on QEMU's OpenSBI", { skip: !haveQemu }, () => {
+  for (const smp of [1, 4]) {
+    const r = run(smp, "test=all");
+    assert.match(r.output, /^\d+ passed, 0 failed$/m, r.output);
+    assert.equal(r.status, 0, r.output);
+  }
+});

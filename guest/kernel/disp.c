@@ -1,0 +1,271 @@
+/*
+ * The dispatcher: per-CPU run queues, the idle loop, preemption and load balancing.
+ *
+ * Each CPU runs its idle thread (the loop in idle_loop, on the CPU's boot stack) whenever
+ * nothing else runs: every switch goes thread -> idle -> next thread. The idle loop picks
+ * from its own queue first and otherwise steals an unbound thread from the busiest other
+ * online CPU; with nothing to do it waits in wfi, blocked in the hypervisor, until an
+ * IPI (new work, a cross-call, a pause) or its quantum timer wakes it.
+ *
+ * Invariants: a queued thread is RUNNABLE with its registers saved; a bound thread is only
+ * queued on its CPU; an offline or powered-off CPU runs no thread but its idle thread
+ * (its queue is drained to online CPUs); the quantum timer runs only on online CPUs.
+ */
+#include "types.h"
+#include "cpu.h"
+#include "defs.h"
+#include "fdt.h"
+#include "param.h"
+#include "riscv.h"
+#include "spinlock.h"
+#include "thread.h"
+
+volatile int dispatching;   /* set once, when the dispatcher starts: traps preempt */
+static struct thread idlethreads[NCPU];
+
+static void poke(int id) {
+  sbi_send_ipi(1UL << id, 0);
+}
+
+/* Wakes one idle online CPU other than this one, so it can steal. */
+static void poke_idle(void) {
+  int me = cpuid();
+  for (int i = 0; i < NCPU; i++)
+    if (i != me && cpus[i].state == CPU_ONLINE && cpus[i].idling) {
+      poke(i);
+      return;
+    }
+}
+
+/* The online CPU with the shortest queue (racy reads: a hint). One always exists: the
+ * last online CPU cannot be taken offline. */
+static int anycpu(void) {
+  int best = -1;
+  for (int i = 0; i < NCPU; i++)
+    if (cpus[i].state == CPU_ONLINE && (best < 0 || cpus[i].rq.n < cpus[best].rq.n))
+      best = i;
+  if (best < 0)
+    panic("anycpu: no online cpu");
+  return best;
+}
+
+/* Queues a RUNNABLE, switched-out thread; the caller holds t->lock. It goes to its bound
+ * CPU, else where it last ran if that CPU is online, else to the least busy online CPU. */
+void setrunq(struct thread *t) {
+  if (t->state != T_RUNNABLE)
+    panic("setrunq: %s not RUNNABLE", t->name);
+  int id = t->bound >= 0 ? t->bound : t->cpu;
+  if (t->bound < 0 && cpus[id].state != CPU_ONLINE)
+    id = anycpu();
+  struct runq *q = &cpus[id].rq;
+  acquire(&q->lock);
+  t->next = 0;
+  if (q->tail)
+    q->tail->next = t;
+  else
+    q->head = t;
+  q->tail = t;
+  q->n++;
+  if (t->bound < 0)
+    q->nunbound++;
+  int n = q->n;
+  release(&q->lock);
+  if (id != cpuid())
+    poke(id);
+  else if (n > 1)
+    poke_idle();
+}
+
+/* Takes the first thread of q, or the first unbound one; 0 if none. */
+static struct thread *take(struct runq *q, int unbound_only) {
+  acquire(&q->lock);
+  struct thread *prev = 0, *t = q->head;
+  while (t && unbound_only && t->bound >= 0) {
+    prev = t;
+    t = t->next;
+  }
+  if (t) {
+    if (prev)
+      prev->next = t->next;
+    else
+      q->head = t->next;
+    if (q->tail == t)
+      q->tail = prev;
+    q->n--;
+    if (t->bound < 0)
+      q->nunbound--;
+    t->next = 0;
+  }
+  release(&q->lock);
+  return t;
+}
+
+/* An unbound thread from the online CPU with the most stealable work. */
+static struct thread *steal(struct cpu *c) {
+  int best = -1;
+  for (int i = 0; i < NCPU; i++)
+    if (&cpus[i] != c && cpus[i].state == CPU_ONLINE && cpus[i].rq.nunbound > 0 &&
+        (best < 0 || cpus[i].rq.nunbound > cpus[best].rq.nunbound))
+      best = i;
+  struct thread *t = best < 0 ? 0 : take(&cpus[best].rq, 1);
+  if (t)
+    c->nsteal++;
+  return t;
+}
+
+/* Moves everything queued on a CPU that is not online to online CPUs. */
+static void drain(struct cpu *c) {
+  struct thread *t;
+  while ((t = take(&c->rq, 0)) != 0) {
+    if (t->bound == c - cpus)
+      panic("drain: %s is bound to offline cpu %d", t->name, (int)(c - cpus));
+    acquire(&t->lock);
+    setrunq(t);
+    release(&t->lock);
+  }
+}
+
+static int has_work(struct cpu *c) {
+  if (c->poweroff_req || c->rq.n > 0)
+    return 1;
+  if (c->state != CPU_ONLINE)
+    return 0;
+  for (int i = 0; i < NCPU; i++)
+    if (cpus[i].state == CPU_ONLINE && cpus[i].rq.nunbound > 0)
+      return 1;
+  return 0;
+}
+
+/* The CPU powers itself off (cpu_poweroff): nothing of it is left but its struct cpu. */
+static void stop_self(struct cpu *c) NORETURN;
+static void stop_self(struct cpu *c) {
+  timer_disarm();
+  c->tick_on = 0;
+  c->online = 0;
+  c->poweroff_req = 0;
+  __atomic_store_n(&c->state, CPU_POWEROFF, __ATOMIC_SEQ_CST);
+  xc_poll();   /* cross-calls posted before the store; later ones are cancelled */
+  struct sbiret r = sbi_hart_stop();
+  panic("hart_stop: %s", sbi_strerror(r.error));
+}
+
+/* The idle thread. Interrupts are off except in the window at the bottom of the loop. */
+static void idle_loop(void) NORETURN;
+static void idle_loop(void) {
+  struct cpu *c = mycpu();
+  for (;;) {
+    intr_off();
+    if (c->poweroff_req)
+      stop_self(c);
+    if (c->state == CPU_ONLINE && !c->tick_on) {
+      c->tick_on = 1;
+      timer_arm(r_time() + us_to_ticks(QUANTUM_US));
+    }
+    __atomic_store_n(&c->picking, 1, __ATOMIC_SEQ_CST);
+    struct thread *t = 0;
+    if (__atomic_load_n(&c->state, __ATOMIC_SEQ_CST) == CPU_ONLINE) {
+      t = take(&c->rq, 0);
+      if (!t)
+        t = steal(c);
+    } else {
+      drain(c);
+    }
+    if (t) {
+      acquire(&t->lock);
+      if (t->state != T_RUNNABLE)
+        panic("idle_loop: %s queued but not RUNNABLE", t->name);
+      if (t->bound >= 0 && t->bound != c - cpus)
+        panic("idle_loop: %s bound to cpu %d, queued on cpu %d", t->name, t->bound,
+              (int)(c - cpus));
+      if (t->cpu != c - cpus)
+        t->nmigrate++;
+      t->cpu = c - cpus;
+      t->state = T_RUNNING;
+      c->cur = t;
+      __atomic_store_n(&c->picking, 0, __ATOMIC_SEQ_CST);
+      c->ndisp++;
+      swtch(&c->idle->ctx, &t->ctx);
+      c->cur = c->idle;
+      if (t->state == T_RUNNABLE)
+        setrunq(t);
+      release(&t->lock);
+      continue;
+    }
+    __atomic_store_n(&c->picking, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&c->idling, 1, __ATOMIC_SEQ_CST);
+    if (!has_work(c))
+      wfi();   /* returns on any pending enabled interrupt, with SIE off */
+    c->idling = 0;
+    intr_on();  /* take it: cross-call, pause, tick */
+  }
+}
+
+/* From the timer interrupt in dispatcher mode: the running thread's quantum is over. */
+void disp_tick(void) {
+  struct cpu *c = mycpu();
+  c->ntick++;
+  c->need_resched = 1;
+  if (c->state == CPU_ONLINE) {
+    timer_arm(r_time() + us_to_ticks(QUANTUM_US));
+  } else {
+    timer_disarm();
+    c->tick_on = 0;
+  }
+}
+
+/* At the end of every trap: switch away if the quantum is over (or a poke asked for it).
+ * A trap is only taken with interrupts on, so the thread holds no spinlock. */
+void disp_preempt(void) {
+  struct cpu *c = mycpu();
+  if (!dispatching || !c->need_resched || !c->idle || c->cur == c->idle || c->noff != 0)
+    return;
+  c->need_resched = 0;
+  yield();
+}
+
+/* Per-CPU dispatcher init, then the idle loop; on the boot CPU and on every CPU started
+ * by HSM (at boot and at every power-on). */
+void disp_hart(void) {
+  struct cpu *c = mycpu();
+  struct thread *idle = &idlethreads[c - cpus];
+  snprintf(idle->name, sizeof idle->name, "idle%d", (int)(c - cpus));
+  idle->state = T_RUNNING;
+  idle->bound = c - cpus;
+  idle->cpu = c - cpus;
+  c->idle = idle;
+  c->cur = idle;
+  c->need_resched = 0;
+  c->tick_on = 0;
+  c->idling = 0;
+  c->picking = 0;
+  c->phase = PHASE_NONE;
+  idle_loop();
+}
+
+/* On the boot CPU: starts every other hart into its idle loop, online, creates the first
+ * thread running fn and becomes this CPU's idle thread. */
+void disp_start(void (*fn)(void *)) {
+  struct cpu *me = mycpu();
+  for (int i = 0; i < NCPU; i++)
+    initlock(&cpus[i].rq.lock, "runq");
+  me->state = CPU_ONLINE;
+  dispatching = 1;
+  hartmain = disp_hart;
+  for (int i = 0; i < dt.nharts; i++) {
+    int id = (int)dt.harts[i];
+    char why[120];
+    if (id == cpuid())
+      continue;
+    if (smp_start_hart(id, OPAQUE_DISP + id, why, sizeof why) < 0) {
+      printf("CHECK FAIL hsm: %s\n", why);
+      shutdown(1);
+    }
+    __atomic_store_n(&cpus[id].state, CPU_ONLINE, __ATOMIC_SEQ_CST);
+    poke(id);
+  }
+  me->idle = &idlethreads[cpuid()];
+  me->cur = me->idle;
+  if (!thread_create("main", fn, 0))
+    panic("disp_start: no thread");
+  disp_hart();
+}

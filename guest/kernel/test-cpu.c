@@ -1,0 +1,301 @@
+/*
+ * test=all, part two (test-all.c has the harness): cross-calls, pause_cpus/start_cpus
+ * with the default and a replacement handler, CPU offline refusals, offline semantics
+ * (no threads, still cross-calls and pauses) and power off/on through HSM.
+ */
+#include "types.h"
+#include "cpu.h"
+#include "defs.h"
+#include "param.h"
+#include "riscv.h"
+#include "thread.h"
+
+void spin_start(int n);
+void spin_end(void);
+int popcount(uint32 x);
+uint32 online_mask(void);
+
+static char why[160];
+#define FAILF(...) (snprintf(why, sizeof why, __VA_ARGS__), why)
+
+static volatile int ran_on[NCPU];
+static void note_cpu(void *arg) {
+  int i = (int)(unsigned long)arg;
+  ran_on[i] = cpuid();
+}
+static volatile uint32 hits;
+static void hit(void *arg) {
+  (void)arg;
+  __atomic_or_fetch(&hits, 1u << cpuid(), __ATOMIC_RELAXED);
+}
+
+/* Another online CPU than the caller's, preferring the highest id; -1 if none. */
+static int other_cpu(void) {
+  for (int i = NCPU - 1; i >= 0; i--)
+    if (i != cpuid() && cpus[i].state == CPU_ONLINE)
+      return i;
+  return -1;
+}
+
+static const char *t_xcall_one(void) {
+  /* Stay on this CPU for the whole loop: if the balancer moved this thread onto CPU i
+   * between naming "me" and calling, the call to i would be a call to itself. */
+  push_off();
+  int me = cpuid();
+  const char *r = 0;
+  for (int i = 0; i < NCPU && !r; i++) {
+    if (i == me || cpus[i].state != CPU_ONLINE)
+      continue;
+    ran_on[i] = -1;
+    uint32 m = xc_call(1u << i, note_cpu, (void *)(unsigned long)i);
+    if (m != (1u << i) || ran_on[i] != i)
+      r = FAILF("cross-call to cpu %d ran on %d (mask 0x%x)", i, ran_on[i], m);
+  }
+  pop_off();
+  return r;
+}
+
+static const char *t_xcall_all(void) {
+  push_off();
+  uint32 others = xc_others();
+  hits = 0;
+  uint32 m = xc_call(~0u, hit, 0);
+  pop_off();
+  if (m != others || hits != others)
+    return FAILF("ran on 0x%x (reported 0x%x), want 0x%x", hits, m, others);
+  return 0;
+}
+
+/* Bound counters on every other CPU; paused CPUs must not advance theirs. */
+static volatile int cnt_stop;
+static volatile uint32 cnt[NCPU];
+static void counter(void *arg) {
+  int i = (int)(unsigned long)arg;
+  while (!cnt_stop) {
+    cnt[i]++;
+  }
+}
+
+static volatile uint32 custom_in;
+static struct jmpbuf pause_jb[NCPU];
+/* A replacement handler with the default's contract, plus a ksetjmp like the suspend
+ * protocol's: this CPU's context is captured at a known point. */
+static void pause_custom(void) {
+  struct cpu *c = mycpu();
+  if (ksetjmp(&pause_jb[cpuid()]) == 0)
+    __atomic_or_fetch(&custom_in, 1u << cpuid(), __ATOMIC_RELAXED);
+  __atomic_store_n(&c->phase, PHASE_SAFE, __ATOMIC_RELEASE);
+  while (__atomic_load_n(&c->phase, __ATOMIC_ACQUIRE) == PHASE_SAFE)
+    ;
+}
+
+static const char *t_pause(void) {
+  struct thread *t[NCPU] = {0};
+  cnt_stop = 0;
+  int me = cpuid();
+  for (int i = 0; i < NCPU; i++)
+    if (i != me && cpus[i].state == CPU_ONLINE) {
+      cnt[i] = 0;
+      t[i] = thread_create_bound("counter", counter, (void *)(unsigned long)i, i, why,
+                                 sizeof why);
+    }
+  thread_delay_ms(20);
+  const char *r = 0;
+  for (int round = 0; round < 2 && !r; round++) {
+    if (round == 1)
+      pause_handler_set(pause_custom);
+    custom_in = 0;
+    cpu_lock_enter();
+    uint32 m = pause_cpus();
+    uint32 before[NCPU];
+    for (int i = 0; i < NCPU; i++)
+      before[i] = cnt[i];
+    delay_us(20000);
+    for (int i = 0; i < NCPU && !r; i++)
+      if ((m & (1u << i)) && (cnt[i] != before[i] || cpus[i].phase != PHASE_SAFE))
+        r = FAILF("cpu %d ran while paused", i);
+    if (!r && m != xc_others())
+      r = FAILF("paused 0x%x, want 0x%x", m, xc_others());
+    start_cpus();
+    cpu_lock_exit();
+    if (round == 1) {
+      pause_handler_set(0);
+      if (!r && custom_in != m)
+        r = FAILF("replacement handler ran on 0x%x, want 0x%x", custom_in, m);
+    }
+  }
+  uint32 after[NCPU];
+  for (int i = 0; i < NCPU; i++)
+    after[i] = cnt[i];
+  // Every released CPU must run its counter again. Poll for up to a second rather than
+  // sleep a fixed time: on a loaded host a vCPU thread can wait tens of ms for a core.
+  for (int waited = 0; waited < 1000; waited += 10) {
+    int all = 1;
+    for (int i = 0; i < NCPU; i++)
+      if (t[i] && cnt[i] == after[i])
+        all = 0;
+    if (all)
+      break;
+    thread_delay_ms(10);
+  }
+  for (int i = 0; i < NCPU && !r; i++)
+    if (t[i] && cnt[i] == after[i])
+      r = FAILF("cpu %d did not resume after start_cpus", i);
+  cnt_stop = 1;
+  for (int i = 0; i < NCPU; i++)
+    if (t[i])
+      thread_join(t[i]);
+  return r;
+}
+
+static volatile int parked_go;
+static void parked(void *arg) {
+  (void)arg;
+  while (!parked_go)
+    thread_delay_ms(1);
+}
+
+static const char *t_refuse_bound(void) {
+  int x = other_cpu();
+  parked_go = 0;
+  struct thread *t = thread_create_bound("parked", parked, 0, x, why, sizeof why);
+  if (!t)
+    return why;
+  char r[120];
+  int rc = cpu_offline(x, r, sizeof r);
+  parked_go = 1;
+  thread_join(t);
+  if (rc == 0) {
+    cpu_online(x, r, sizeof r);
+    return FAILF("cpu %d with a bound thread went offline", x);
+  }
+  printf("# offline refused: %s\n", r);
+  return strstr(r, "bound") ? 0 : FAILF("wrong reason: %s", r);
+}
+
+/* Offlines every CPU but one (this thread's own included: it moves), then the last must
+ * be refused; then all come back. */
+static const char *t_refuse_last(void) {
+  uint32 m = online_mask();
+  char r[120];
+  const char *res = 0;
+  int last = -1;
+  for (int i = 0; i < NCPU; i++) {
+    if (!(m & (1u << i)))
+      continue;
+    if (ncpus_online() == 1) {
+      last = i;
+      break;
+    }
+    if (cpu_offline(i, r, sizeof r) < 0) {
+      res = FAILF("cpu_offline(%d): %s", i, r);
+      break;
+    }
+  }
+  if (!res) {
+    for (int i = 0; i < NCPU && last < 0; i++)
+      if (cpus[i].state == CPU_ONLINE)
+        last = i;
+    if (cpuid() != last)
+      res = FAILF("thread runs on cpu %d, the only online cpu is %d", cpuid(), last);
+    else if (cpu_offline(last, r, sizeof r) == 0)
+      res = FAILF("the last online cpu %d went offline", last);
+    else if (!strstr(r, "last online"))
+      res = FAILF("wrong reason: %s", r);
+    else
+      printf("# offline refused: %s\n", r);
+  }
+  for (int i = 0; i < NCPU; i++)
+    if ((m & (1u << i)) && cpu_online(i, r, sizeof r) < 0 && !res)
+      res = FAILF("cpu_online(%d): %s", i, r);
+  return res;
+}
+
+/* An offline CPU runs no thread, yet takes cross-calls and pauses; back online it gets
+ * work again. */
+static const char *t_offline(void) {
+  int x = other_cpu();
+  char r[120];
+  spin_start(2 * ncpus_online());
+  const char *res = 0;
+  if (cpu_offline(x, r, sizeof r) < 0) {
+    spin_end();
+    return FAILF("cpu_offline(%d): %s", x, r);
+  }
+  uint32 d0 = cpus[x].ndisp;
+  thread_delay_ms(50);
+  ran_on[x] = -1;
+  uint32 m = xc_call(1u << x, note_cpu, (void *)(unsigned long)x);
+  cpu_lock_enter();
+  uint32 p = pause_cpus();
+  start_cpus();
+  cpu_lock_exit();
+  if (cpus[x].ndisp != d0 || cpus[x].cur != cpus[x].idle)
+    res = FAILF("offline cpu %d dispatched %u thread(s)", x, cpus[x].ndisp - d0);
+  else if (m != (1u << x) || ran_on[x] != x)
+    res = FAILF("cross-call to offline cpu %d ran on %d", x, ran_on[x]);
+  else if (!(p & (1u << x)))
+    res = FAILF("pause_cpus left offline cpu %d out (0x%x)", x, p);
+  if (cpu_online(x, r, sizeof r) < 0 && !res)
+    res = FAILF("cpu_online(%d): %s", x, r);
+  uint64 dl = deadline_ms(2000);
+  while (cpus[x].ndisp == d0 && !expired(dl))
+    thread_delay_ms(5);
+  if (cpus[x].ndisp == d0 && !res)
+    res = FAILF("cpu %d back online but never dispatched", x);
+  spin_end();
+  return res;
+}
+
+/* Power off and on twice: HSM must say STOPPED, cross-calls and pauses leave it out,
+ * and after power-on (through secondary_entry) it runs bound threads again. */
+static const char *t_power(void) {
+  int x = other_cpu();
+  char r[120];
+  for (int round = 0; round < 2; round++) {
+    if (cpu_poweroff(x, r, sizeof r) == 0)
+      return FAILF("powered off online cpu %d", x);
+    if (cpu_offline(x, r, sizeof r) < 0 || cpu_poweroff(x, r, sizeof r) < 0)
+      return FAILF("cpu %d: %s", x, r);
+    struct sbiret s = sbi_hart_get_status(x);
+    if (s.error || s.value != SBI_HART_STATE_STOPPED)
+      return FAILF("hart %d status %ld after power off", x, s.error ? s.error : s.value);
+    hits = 0;
+    uint32 m = xc_call(~0u, hit, 0);
+    cpu_lock_enter();
+    uint32 p = pause_cpus();
+    start_cpus();
+    cpu_lock_exit();
+    if ((m | hits | p) & (1u << x))
+      return FAILF("powered-off cpu %d took a cross-call or pause", x);
+    if (cpu_online(x, r, sizeof r) == 0)
+      return FAILF("powered-off cpu %d went online", x);
+    if (cpu_poweron(x, r, sizeof r) < 0)
+      return FAILF("cpu_poweron(%d): %s", x, r);
+    if (cpus[x].state != CPU_OFFLINE)
+      return FAILF("cpu %d is %s after power on", x, cpu_state_name(cpus[x].state));
+    if (cpu_online(x, r, sizeof r) < 0)
+      return FAILF("cpu_online(%d): %s", x, r);
+    ran_on[x] = -1;
+    struct thread *t = thread_create_bound("note", note_cpu, (void *)(unsigned long)x, x,
+                                           why, sizeof why);
+    if (!t)
+      return why;
+    thread_join(t);
+    if (ran_on[x] != x)
+      return FAILF("thread bound to powered-on cpu %d ran on %d", x, ran_on[x]);
+  }
+  return 0;
+}
+
+int test_cpu(int (*report)(const char *name, const char *why)) {
+  int multi = ncpus_online() >= 2;
+  report("xcall.one", t_xcall_one());
+  report("xcall.all", t_xcall_all());
+  report("pause", t_pause());
+  report("offline.refuse_bound", multi ? t_refuse_bound() : "skip: 1 cpu");
+  report("offline.refuse_last", t_refuse_last());
+  report("offline", multi ? t_offline() : "skip: 1 cpu");
+  report("power", multi ? t_power() : "skip: 1 cpu");
+  return 0;
+}
