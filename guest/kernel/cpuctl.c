@@ -67,11 +67,17 @@ static void wait_idle(int id) {
   }
 }
 
+/* True (with the reason in why) when id names no CPU of this kernel. */
+static int no_such_cpu(int id, char *why, int whylen) {
+  if (id >= 0 && id < NCPU)
+    return 0;
+  snprintf(why, whylen, "no cpu %d", id);
+  return 1;
+}
+
 int cpu_offline(int id, char *why, int whylen) {
-  if (id < 0 || id >= NCPU) {
-    snprintf(why, whylen, "no cpu %d", id);
+  if (no_such_cpu(id, why, whylen))
     return -1;
-  }
   struct cpu *c = &cpus[id];
   cpu_lock_enter();
   int r = -1;
@@ -97,10 +103,8 @@ int cpu_offline(int id, char *why, int whylen) {
 }
 
 int cpu_online(int id, char *why, int whylen) {
-  if (id < 0 || id >= NCPU) {
-    snprintf(why, whylen, "no cpu %d", id);
+  if (no_such_cpu(id, why, whylen))
     return -1;
-  }
   struct cpu *c = &cpus[id];
   cpu_lock_enter();
   int r = 0;
@@ -116,10 +120,8 @@ int cpu_online(int id, char *why, int whylen) {
 }
 
 int cpu_poweroff(int id, char *why, int whylen) {
-  if (id < 0 || id >= NCPU) {
-    snprintf(why, whylen, "no cpu %d", id);
+  if (no_such_cpu(id, why, whylen))
     return -1;
-  }
   struct cpu *c = &cpus[id];
   cpu_lock_enter();
   int r = -1;
@@ -146,10 +148,8 @@ int cpu_poweroff(int id, char *why, int whylen) {
 }
 
 int cpu_poweron(int id, char *why, int whylen) {
-  if (id < 0 || id >= NCPU) {
-    snprintf(why, whylen, "no cpu %d", id);
+  if (no_such_cpu(id, why, whylen))
     return -1;
-  }
   struct cpu *c = &cpus[id];
   cpu_lock_enter();
   int r = -1;
