@@ -186,6 +186,7 @@ void test_smp(void) NORETURN;
 void smp_hart(void) NORETURN;
 
 /* thread.c */
+void threadinit(void);
 struct thread *curthread(void);
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg);
 struct thread *thread_create_bound(const char *name, void (*fn)(void *), void *arg, int id,

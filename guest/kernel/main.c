@@ -36,6 +36,7 @@ void main(unsigned long hartid, unsigned long dtb) {
   struct cpu *c = mycpu();
   c->hartid = hartid;
   consoleinit();
+  threadinit();
   fdtinit(dtb);
   timerinit();
   trapinithart();

@@ -20,6 +20,15 @@ static __attribute__((aligned(16))) char tstacks[NTHREAD][TSTACKSIZE];
 static struct spinlock tlock = {0, "threads", 0};  /* T_UNUSED <-> T_EMBRYO */
 static struct spinlock jlock = {0, "join", 0};     /* exit vs join */
 
+/* Initialises every thread's lock once, at boot, before any other CPU runs. A lock must
+ * never be initialised while in use: wakeup() takes the lock of any thread it sees as not
+ * UNUSED, so a slot's lock has to be valid before its state can first leave UNUSED (a lazy
+ * initlock in create() wiped a lock another CPU already held). */
+void threadinit(void) {
+  for (int i = 0; i < NTHREAD; i++)
+    initlock(&threads[i].lock, "thread");
+}
+
 /* The running thread. tp and cur are read with interrupts off: otherwise the thread could
  * move between the two reads and see another CPU's thread. */
 struct thread *curthread(void) {
@@ -53,8 +62,6 @@ static struct thread *create(const char *name, void (*fn)(void *), void *arg, in
   release(&tlock);
   if (!t)
     return 0;
-  if (!t->lock.name)
-    initlock(&t->lock, "thread");
   int n = 0;
   while (name[n] && n < (int)sizeof t->name - 1) {
     t->name[n] = name[n];
