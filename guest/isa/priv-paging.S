@@ -1,18 +1,24 @@
-//! xlen: 64
 /*
- * Sv39 address translation, with page tables built in M-mode: 4 KiB pages, a 2 MiB
- * megapage and a 1 GiB gigapage, instruction/load/store page faults (causes 12/13/15, mtval
- * = the faulting virtual address), the R/W/X/U permission bits, SUM and MXR, hardware A/D
- * updates, sfence.vma after changing a PTE, misaligned superpages, reserved encodings,
- * non-canonical addresses, MPRV with MPP = S/U for M-mode loads and stores, page faults
- * delegated to S, and lr/sc/AMO on a read-only page.
+ * Paging, one source for both XLENs: Sv32 on RV32, Sv39 on RV64. Page tables are built in
+ * M-mode: 4 KiB pages and superpages (4 MiB megapages on Sv32; 2 MiB megapages and 1 GiB
+ * gigapages on Sv39), instruction/load/store page faults (causes 12/13/15, mtval = the
+ * faulting virtual address), the R/W/X/U permission bits, SUM and MXR, hardware A/D
+ * updates, sfence.vma after changing a PTE, misaligned superpages, reserved encodings, MPRV
+ * with MPP = S/U for M-mode loads and stores, page faults delegated to S, lr/sc/AMO on a
+ * read-only page, and on Sv39 non-canonical addresses.
  *
- * Layout (virtual -> physical):
+ * Layout (virtual -> physical), Sv32:
+ *   0x8000_0000 megapage -> 0x8000_0000   identity, RWX, A/D set (code, data, tables)
+ *   0xc000_0000 megapage -> 0x8000_0000   the same memory with U = 1 (U-mode code runs here)
+ *   0x4040_0000 megapage -> 0x8000_0000   RW (a second view of the image's data)
+ *   0x4080_0000 megapage -> 0x8000_1000   misaligned (PPN[0] != 0): page fault
+ * Sv39:
  *   0x8000_0000 gigapage   -> 0x8000_0000   identity, RWX, A/D set (code, data, tables)
  *   0xc000_0000 gigapage   -> 0x8000_0000   the same memory with U = 1 (U-mode code runs here)
  *   0x1_0000_0000 gigapage -> 0x8020_0000   misaligned (PPN[1] != 0): page fault
  *   0x4020_0000 megapage   -> 0x8000_0000   RW (a second view of the image's data)
  *   0x4040_0000 megapage   -> 0x8000_1000   misaligned (PPN[0] != 0): page fault
+ * Both:
  *   0x4000_0000 + n * 4 KiB, 4 KiB pages (see TVA below and the table in setup)
  *
  * QEMU 7.2 behaviour pinned here (the spec allows a page fault instead: Svade vs Svadu):
@@ -20,17 +26,25 @@
  *     and D; an access that faults changes nothing.
  * Also pinned: a 32-bit instruction whose second half lies in an unmapped page raises an
  * instruction page fault with mepc = the instruction and mtval = the start of that page.
- * And: a non-canonical address (bits 63:39 not all equal to bit 38) gives a page
- * fault of the access type with mtval = the full address; lr on a read-only page succeeds and
- * the sc that follows raises a store page fault (15); an AMO on a read-only page raises 15.
+ * And: lr on a read-only page succeeds and the sc that follows raises a store page fault
+ * (15); an AMO on a read-only page raises 15. On Sv39, a non-canonical address (bits 63:39
+ * not all equal to bit 38) gives a page fault of the access type with mtval = the full
+ * address.
  */
 #include "priv.h"
 
 #define TEST_VA 0x40000000
 #define TVA(n) (TEST_VA + (n) * 0x1000)
+#if __riscv_xlen == 32
+#define SATP_MODE_PAGED SATP_MODE_SV32
+#define MEGA_VA 0x40400000
+#define BAD_MEGA_VA 0x40800000
+#else
+#define SATP_MODE_PAGED SATP_MODE_SV39
 #define MEGA_VA 0x40200000
 #define BAD_MEGA_VA 0x40400000
 #define BAD_GIGA_VA 0x100000000
+#endif
 #define ALIAS_OFF 0x40000000      /* U alias = physical + ALIAS_OFF */
 
 #define SNIPPET_0 0x05a00513      /* li a0, 0x5a */
@@ -65,7 +79,7 @@
 #define SATP_ON \
   la t0, pt_root; \
   srli t0, t0, 12; \
-  li t1, SATP_MODE_SV39; \
+  li t1, SATP_MODE_PAGED; \
   or t0, t0, t1; \
   csrw satp, t0; \
   sfence.vma;
@@ -116,6 +130,14 @@ TEST_BEGIN
   sh zero, 4(t0)
   fence.i
 
+#if __riscv_xlen == 32
+  /* root: VPN[1] = VA[31:22] */
+  MAP_LABEL(pt_root, 0x100, pt_l0, PTE_V)
+  MAP_PA(pt_root, 0x101, 0x80000000, RWAD)
+  MAP_PA(pt_root, 0x102, 0x80001000, RWAD)
+  MAP_PA(pt_root, 0x200, 0x80000000, RWAD | PTE_X)
+  MAP_PA(pt_root, 0x300, 0x80000000, RWAD | PTE_X | PTE_U)
+#else
   /* root: VPN[2] */
   MAP_LABEL(pt_root, 1, pt_l1, PTE_V)
   MAP_PA(pt_root, 2, 0x80000000, RWAD | PTE_X)
@@ -125,6 +147,7 @@ TEST_BEGIN
   MAP_LABEL(pt_l1, 0, pt_l0, PTE_V)
   MAP_PA(pt_l1, 1, 0x80000000, RWAD)
   MAP_PA(pt_l1, 2, 0x80001000, RWAD)
+#endif
   /* 4 KiB pages at TVA(n) */
   MAP_LABEL(pt_l0, 0, tp0, RWAD)                                 /* RW */
   MAP_LABEL(pt_l0, 1, tp1, PTE_V | PTE_R | PTE_A)                /* read-only */
@@ -159,7 +182,8 @@ t1_s:
   lw t1, 8(t0)
   CHECK(t1, 0x2222)
 
-/* the gigapage (identity) and the megapage view of the same data */
+/* the identity superpage (megapage on Sv32, gigapage on Sv39) and a megapage view of the
+ * same data */
 CASE(2)
   RUN_IN(MSTATUS_MPP_S, t2_s, 1f)
 t2_s:
@@ -191,7 +215,7 @@ t3_s:
   CHECK_MTRAP_MASKED(TR_STATUS, MSTATUS_MPP, MSTATUS_MPP_S)
   RUN_IN(MSTATUS_MPP_S, t3_s2, 1f)
 t3_s2:
-  sd zero, 16(s0)
+  SREG zero, 16(s0)
   j test_fail
 1:
   CHECK_MTRAP_CEV(CAUSE_STORE_PAGE_FAULT, t3_s2, TVA(5) + 16)
@@ -399,18 +423,36 @@ t11_ld:
 CASE(12)
   RUN_IN(MSTATUS_MPP_S, t12_s, 1f)
 t12_s:
+#if __riscv_xlen == 32
+  li t0, BAD_MEGA_VA + 0x1238
+  sw zero, 0(t0)
+#else
   li t0, BAD_MEGA_VA
   lw t2, 0(t0)
+#endif
   j test_fail
 1:
+#if __riscv_xlen == 32
+  CHECK_MTRAP_CT(CAUSE_STORE_PAGE_FAULT, BAD_MEGA_VA + 0x1238)
+#else
   CHECK_MTRAP_CT(CAUSE_LOAD_PAGE_FAULT, BAD_MEGA_VA)
+#endif
   RUN_IN(MSTATUS_MPP_S, t12_s2, 1f)
 t12_s2:
+#if __riscv_xlen == 32
+  li t0, BAD_MEGA_VA
+  lw t2, 0(t0)
+#else
   li t0, BAD_GIGA_VA + 0x1238
   sd zero, 0(t0)
+#endif
   j test_fail
 1:
+#if __riscv_xlen == 32
+  CHECK_MTRAP_CT(CAUSE_LOAD_PAGE_FAULT, BAD_MEGA_VA)
+#else
   CHECK_MTRAP_CT(CAUSE_STORE_PAGE_FAULT, BAD_GIGA_VA + 0x1238)
+#endif
 
 /* reserved encodings: W without R; a pointer PTE at the last level */
 CASE(13)
@@ -436,14 +478,23 @@ t13_s3:
 1:
   CHECK_MTRAP_CT(CAUSE_LOAD_PAGE_FAULT, TVA(9))
 
-/* non-canonical addresses (bits 63:39 != bit 38) fault with the access's page-fault cause */
+/* Sv32: an invalid root entry faults at the first level. Sv39: non-canonical addresses
+ * (bits 63:39 != bit 38) fault with the access's page-fault cause. */
 CASE(14)
   RUN_IN(MSTATUS_MPP_S, t14_s, 1f)
 t14_s:
+#if __riscv_xlen == 32
+  li t0, 0xf0000010
+#else
   li t0, 0x0000004000000000
+#endif
   lw t2, 0(t0)
   j test_fail
 1:
+#if __riscv_xlen == 32
+  CHECK_MTRAP_CT(CAUSE_LOAD_PAGE_FAULT, 0xf0000010)
+  RUN_AT(MSTATUS_MPP_S, 0x00400000, 1f)
+#else
   CHECK_MTRAP_CT(CAUSE_LOAD_PAGE_FAULT, 0x0000004000000000)
   RUN_IN(MSTATUS_MPP_S, t14_s2, 1f)
 t14_s2:
@@ -461,8 +512,14 @@ t14_s3:
   li t0, 0xffffffffc0000000
   lw t2, 0(t0)
   j test_fail
+#endif
 1:
+#if __riscv_xlen == 32
+  CHECK_MTRAP_CT(CAUSE_FETCH_PAGE_FAULT, 0x00400000)
+  CHECK_MTRAP(TR_EPC, 0x00400000)
+#else
   CHECK_MTRAP_CT(CAUSE_LOAD_PAGE_FAULT, 0xffffffffc0000000)
+#endif
 
 /* MPRV with MPP = S: M-mode loads and stores are translated (and permission-checked) as S;
  * instruction fetches are not */
@@ -621,7 +678,9 @@ pg_data:
   .bss
   .balign 4096
 pt_root: .zero 4096
+#if __riscv_xlen == 64
 pt_l1: .zero 4096
+#endif
 pt_l0: .zero 4096
 tp0: .zero 4096
 tp1: .zero 4096
