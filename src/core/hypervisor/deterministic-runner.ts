@@ -13,8 +13,7 @@
 import { VirtualClock } from "../machine/clock.js";
 import { AttachedDomain } from "./attached-domain.js";
 import type { Domain } from "./domain.js";
-import { DomainRunState, RunRequest, Slot } from "./domain-shared-state.js";
-import { ResetReason, ResetType } from "./sbi-numbers.js";
+import { RunRequest, Slot } from "./domain-shared-state.js";
 import type { Vcpu, VcpuHost } from "./vcpu.js";
 
 export interface DeterministicRunnerOptions {
@@ -163,7 +162,7 @@ export class DeterministicRunner {
     for (const e of this.entries) {
       const paused = e.vcpus.some((v) => e.attached.shared.load(v.id, Slot.RUN) !== RunRequest.RUN);
       if (e.domain.running && !paused) {
-        e.attached.shared.end(DomainRunState.CRASHED, ResetType.SHUTDOWN, ResetReason.SYSTEM_FAILURE);
+        e.attached.shared.crash();
       }
     }
     return false;

@@ -13,7 +13,7 @@
  * Domain words: DOMAIN_STATE (DomainRunState), RESET_TYPE, RESET_REASON.
  * Float64 after the words: TIME_BASE, the host time at which guest time was 0.
  */
-import { HartState } from "./sbi-numbers.js";
+import { HartState, ResetReason, ResetType } from "./sbi-numbers.js";
 
 export const MAX_VCPUS = 64;
 
@@ -43,7 +43,7 @@ export const ResumeKind = { START: 0, RESUME: 1 } as const;
 /** How a SUSPENDED vCPU sleeps and wakes. */
 export const SuspendKind = { RETENTIVE: 0, NON_RETENTIVE: 1, SYSTEM: 2 } as const;
 
-export const DomainRunState = { RUNNING: 0, SHUTDOWN: 1, REBOOT: 2, CRASHED: 3 } as const;
+export const DomainRunState = { RUNNING: 0, SHUTDOWN: 1, REBOOT: 2, CRASHED: 3, DESTROYED: 4 } as const;
 
 const DOMAIN_WORDS = 4;
 const DomainWord = { STATE: 0, RESET_TYPE: 1, RESET_REASON: 2 } as const;
@@ -122,6 +122,11 @@ export class DomainSharedState {
     Atomics.store(this.words, DomainWord.RESET_REASON, resetReason);
     for (let v = 0; v < this.vcpus; v++) this.wake(v);
     return true;
+  }
+
+  /** Ends the domain as crashed: a hung guest, a broken machine model, a failed vCPU thread. */
+  crash(): boolean {
+    return this.end(DomainRunState.CRASHED, ResetType.SHUTDOWN, ResetReason.SYSTEM_FAILURE);
   }
 
   get resetType(): number {

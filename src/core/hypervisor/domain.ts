@@ -23,7 +23,7 @@ import {
   RunRequest,
   Slot,
 } from "./domain-shared-state.js";
-import { HartState, ResetReason, ResetType } from "./sbi-numbers.js";
+import { HartState } from "./sbi-numbers.js";
 
 export const DOMAIN_RAM_BASE = 0x8000_0000;
 export const MIN_DOMAIN_MEMORY = 4 * 1024 * 1024;
@@ -77,7 +77,6 @@ export class Domain {
   readonly consoleIn = new ConsoleRing(4096);
   readonly entry: number;
   readonly dtbAddress: number;
-  private destroyed = false;
 
   constructor(
     readonly id: number,
@@ -176,8 +175,7 @@ export class Domain {
 
   /** Ends the domain from the host side; its vCPUs stop at their next slice boundary. */
   destroy(): void {
-    this.destroyed =
-      this.shared.end(DomainRunState.CRASHED, ResetType.SHUTDOWN, ResetReason.NO_REASON) || this.destroyed;
+    this.shared.end(DomainRunState.DESTROYED);
     this.setRunRequest(RunRequest.STOP);
   }
 
@@ -187,18 +185,18 @@ export class Domain {
 
   /** How the domain ended, once it has. */
   get exit(): DomainExit | undefined {
-    const state = this.shared.runState;
-    if (state === DomainRunState.RUNNING) return undefined;
-    const end: DomainEnd = this.destroyed
-      ? "destroyed"
-      : state === DomainRunState.SHUTDOWN
-        ? "shutdown"
-        : state === DomainRunState.REBOOT
-          ? "reboot"
-          : "crashed";
+    const end = END_OF_STATE[this.shared.runState];
+    if (end === undefined) return undefined;
     return { end, resetType: this.shared.resetType, resetReason: this.shared.resetReason };
   }
 }
+
+const END_OF_STATE: Readonly<Record<number, DomainEnd>> = {
+  [DomainRunState.SHUTDOWN]: "shutdown",
+  [DomainRunState.REBOOT]: "reboot",
+  [DomainRunState.CRASHED]: "crashed",
+  [DomainRunState.DESTROYED]: "destroyed",
+};
 
 function checkConfig(c: DomainConfig): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(c.name)) {

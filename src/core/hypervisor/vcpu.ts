@@ -18,7 +18,7 @@ import { Exception, Irq, Priv } from "../cpu/interrupts.js";
 import type { DomainSharedState } from "./domain-shared-state.js";
 import { DomainRunState, ResumeKind, RunRequest, Slot, SuspendKind } from "./domain-shared-state.js";
 import { handleSbiCall } from "./sbi.js";
-import { HartState, ResetReason, ResetType } from "./sbi-numbers.js";
+import { HartState } from "./sbi-numbers.js";
 
 /** What a vCPU needs from the host that runs it. */
 export interface VcpuHost {
@@ -152,7 +152,7 @@ export class Vcpu implements Firmware {
     shared.store(this.id, Slot.EPOCH, h.dirtyEpoch);
     if (h.wedged) {
       // The guest's trap handler cannot be fetched: it can never run again.
-      shared.end(DomainRunState.CRASHED, ResetType.SHUTDOWN, ResetReason.SYSTEM_FAILURE);
+      shared.crash();
       return "halted";
     }
     if (ran === 0 && h.waitingForInterrupt) return "idle";
@@ -216,7 +216,7 @@ export class Vcpu implements Firmware {
     // Nothing else is routed to M-mode; reaching here means the guest broke the machine
     // model (e.g. an ecall from M, which a guest cannot be in). End the domain.
     void tval;
-    this.shared.end(DomainRunState.CRASHED, ResetType.SHUTDOWN, ResetReason.SYSTEM_FAILURE);
+    this.shared.crash();
     h.stopRequested = true;
   }
 }

@@ -19,9 +19,8 @@
  * crashed (`crashOf(domain)` tells why) and never the host process; other domains go on.
  */
 import type { Domain } from "../../core/hypervisor/domain.js";
-import { DomainRunState, RunRequest, Slot } from "../../core/hypervisor/domain-shared-state.js";
+import { RunRequest, Slot } from "../../core/hypervisor/domain-shared-state.js";
 import { epochTicks } from "../../core/hypervisor/host-clock.js";
-import { ResetReason, ResetType } from "../../core/hypervisor/sbi-numbers.js";
 import type { VcpuState } from "../../core/hypervisor/vcpu-state.js";
 import type { PageRun } from "../../core/memory/dirty-log.js";
 import { VcpuControl } from "./vcpu-control.js";
@@ -263,14 +262,14 @@ export class ParallelRunner {
     }
     const fingerprint = e.control.hangFingerprint(shared);
     if (fingerprint !== undefined && fingerprint === e.hang) {
-      shared.end(DomainRunState.CRASHED, ResetType.SHUTDOWN, ResetReason.SYSTEM_FAILURE);
+      shared.crash();
     }
     e.hang = fingerprint;
   }
 
   private crashed(e: Entry, error: VcpuWorkerError): void {
     e.crash ??= error;
-    e.domain.shared.end(DomainRunState.CRASHED, ResetType.SHUTDOWN, ResetReason.SYSTEM_FAILURE);
+    e.domain.shared.crash();
     void this.finish(e);
   }
 

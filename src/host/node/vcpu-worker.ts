@@ -18,7 +18,6 @@ import { Irq } from "../../core/cpu/interrupts.js";
 import { AttachedDomain } from "../../core/hypervisor/attached-domain.js";
 import { DomainRunState, RunRequest, Slot } from "../../core/hypervisor/domain-shared-state.js";
 import { TICKS_PER_MS } from "../../core/hypervisor/host-clock.js";
-import { ResetReason, ResetType } from "../../core/hypervisor/sbi-numbers.js";
 import type { SliceOutcome } from "../../core/hypervisor/vcpu.js";
 import { captureVcpuState, restoreVcpuState } from "../../core/hypervisor/vcpu-state.js";
 import { SleepKind, VcpuControl } from "./vcpu-control.js";
@@ -138,7 +137,7 @@ const loopDone = runLoop().catch((e: unknown) => {
   // The report goes first so that it is on its way by the time anyone sees the domain end.
   const crash: VcpuWorkerMessage = { type: "crashed", message: `vCPU ${id}: ${error.message}` };
   post(error.stack === undefined ? crash : { ...crash, stack: error.stack });
-  shared.end(DomainRunState.CRASHED, ResetType.SHUTDOWN, ResetReason.SYSTEM_FAILURE);
+  shared.crash();
 });
 
 port.on("message", (request: VcpuRequest) => {
