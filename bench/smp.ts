@@ -15,7 +15,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 async function measure(xlen: 32 | 64, vcpus: number, windowMs: number): Promise<number> {
   const kernel = readFileSync(`guest/images/kernel-rv${xlen}.elf`);
-  const domain = new Domain(0, {
+  const domain = new Domain(1, {
     name: `smp${vcpus}`,
     vcpus,
     memorySize: 64 << 20,

@@ -21,7 +21,7 @@ import { executeAtomic } from "./atomics.js";
 import { executeCsrInstruction } from "./csr.js";
 import { Csr } from "./csr-numbers.js";
 import { div32, div64, lt64, ltu64, mul64, mulh32, mulh64, type Pair, sar64, shl64, shr64 } from "./int64.js";
-import { Exception, Priv, type PrivLevel } from "./interrupts.js";
+import { Exception, Irq, Priv, type PrivLevel } from "./interrupts.js";
 import { dataPriv, fetchSlow, loadSlow, raise, storeSlow, TLB_MASK, Tlb, tlbSet } from "./mmu.js";
 import { enterTrap, executePrivileged, pendingInterrupt } from "./privileged.js";
 import { compressedTable } from "./rvc.js";
@@ -94,6 +94,13 @@ export class Hart {
    * calls it instead: that is how a hypervisor serves SBI calls from an S-mode guest.
    */
   firmware: Firmware | undefined = undefined;
+  /**
+   * A level-triggered supervisor external interrupt line whose level lives outside mip (a
+   * hypervisor's event-channel upcall flag in guest memory). When set, SEIP is re-read from
+   * it wherever pending interrupts are evaluated, so the line drops as soon as its source
+   * clears — the guest's handler cannot be re-entered by a stale SEIP.
+   */
+  externalLevel: (() => boolean) | undefined = undefined;
 
   readonly scratch: Pair = { lo: 0, hi: 0 };
   /** Target of the atomic operation that implements `fence` (see the MISC-MEM case). */
@@ -147,7 +154,13 @@ export class Hart {
 
   /** True when an interrupt enabled in mie is pending: what wakes a hart from wfi. */
   hasWakeupPending(): boolean {
+    this.syncExternalLevel();
     return (this.csrLo[Csr.mip]! & this.csrLo[Csr.mie]!) !== 0;
+  }
+
+  /** Copies the external level source, if any, into mip.SEIP. */
+  syncExternalLevel(): void {
+    if (this.externalLevel !== undefined) this.setInterruptPending(Irq.SEIP, this.externalLevel());
   }
 
   /** Forgets the cached fetch page; called whenever privilege or translation changes. */

@@ -75,6 +75,7 @@ export function enterTrap(h: Hart, cause: number, interrupt: boolean, tval: numb
 
 /** The highest-priority interrupt that is pending, enabled and takeable now, or -1. */
 export function pendingInterrupt(h: Hart): number {
+  h.syncExternalLevel();
   const L = h.csrLo;
   const pending = L[Csr.mip]! & L[Csr.mie]!;
   if (pending === 0) return -1;

@@ -20,7 +20,7 @@ interface Run {
 }
 
 async function boot(xlen: 32 | 64, vcpus: number, bootargs: string, seed = 1): Promise<Run> {
-  const domain = new Domain(0, { name: "test", vcpus, memorySize: 64 << 20, kernel: kernel(xlen), bootargs });
+  const domain = new Domain(1, { name: "test", vcpus, memorySize: 64 << 20, kernel: kernel(xlen), bootargs });
   const runner = new DeterministicRunner({ seed });
   runner.add(domain);
   let output = "";

@@ -13,8 +13,13 @@
 import { VirtualClock } from "../machine/clock.js";
 import { AttachedDomain } from "./attached-domain.js";
 import type { Domain } from "./domain.js";
+import type { DomainRunner } from "./domain-runner.js";
 import { RunRequest, Slot } from "./domain-shared-state.js";
+import { TICKS_PER_MS } from "./host-clock.js";
+import type { PvBackend } from "./pv-backend.js";
+import { PvHost, type PvRestore } from "./pv-host.js";
 import type { Vcpu, VcpuHost } from "./vcpu.js";
+import { captureVcpuState, restoreVcpuState, type VcpuState } from "./vcpu-state.js";
 
 export interface DeterministicRunnerOptions {
   readonly seed?: number;
@@ -25,6 +30,10 @@ export interface DeterministicRunnerOptions {
   readonly instructionsPerTick?: number;
   /** Wait for console input when every vCPU is idle with no timer, instead of ending the domain. */
   readonly waitForInput?: boolean;
+  /** The PV services (store, event channels) of this host; a new one by default. */
+  readonly pv?: PvHost;
+  /** Where console output goes when a run() call names no onConsole of its own. */
+  readonly onConsole?: (domain: Domain, bytes: Uint8Array) => void;
 }
 
 interface Entry {
@@ -52,9 +61,10 @@ class SeededRandom {
 /** How often the loop lets the event loop in (a zero timer costs ~1 ms: keep it rare). */
 const YIELD_MS = 100;
 
-export class DeterministicRunner {
+export class DeterministicRunner implements DomainRunner {
   readonly clock = new VirtualClock();
-  private readonly entries: Entry[] = [];
+  readonly pv: PvHost;
+  private entries: Entry[] = [];
   private readonly random: SeededRandom;
   private readonly minQuantum: number;
   private readonly maxQuantum: number;
@@ -69,32 +79,93 @@ export class DeterministicRunner {
     this.maxQuantum = Math.max(options.maxQuantum ?? 20_000, this.minQuantum);
     this.instructionsPerTick = options.instructionsPerTick ?? 10;
     this.waitForInput = options.waitForInput ?? false;
+    this.pv = options.pv ?? new PvHost();
+    this.onConsole = options.onConsole;
   }
+
+  /** The default console sink (see DeterministicRunnerOptions.onConsole). */
+  onConsole: ((domain: Domain, bytes: Uint8Array) => void) | undefined;
 
   /** Boots a domain on this runner's clock and schedules its vCPUs. */
   add(domain: Domain): void {
-    const attached = new AttachedDomain(domain.descriptor());
+    const backend = this.pv.attach(domain);
     domain.boot(this.clock.now());
-    const vcpus: Vcpu[] = [];
-    for (let id = 0; id < domain.vcpus; id++) {
-      vcpus.push(attached.buildVcpu(id, this.hostFor(attached)));
-    }
-    this.entries.push({ domain, attached, vcpus });
+    this.entries.push(this.entryFor(domain, backend));
   }
 
-  private hostFor(attached: AttachedDomain): VcpuHost {
-    return {
+  async addRestored(
+    domain: Domain,
+    states: readonly VcpuState[],
+    pv: PvRestore,
+    guestTime: number,
+  ): Promise<void> {
+    if (states.length !== domain.vcpus) {
+      throw new RangeError(`domain ${domain.name} has ${domain.vcpus} vCPUs, not ${states.length} states`);
+    }
+    const backend = this.pv.attach(domain, pv);
+    try {
+      domain.shared.timeBase = this.clock.now() - guestTime;
+      const entry = this.entryFor(domain, backend);
+      entry.vcpus.forEach((v, i) => restoreVcpuState(v, states[i]!));
+      this.entries.push(entry);
+    } catch (e) {
+      this.pv.detach(domain.id);
+      throw e;
+    }
+  }
+
+  private entryFor(domain: Domain, backend: PvBackend): Entry {
+    const attached = new AttachedDomain(domain.descriptor());
+    const host: VcpuHost = {
       now: () => attached.guestTime(this.clock.now()),
       consoleWrite: (bytes) => attached.consoleOut.write(bytes),
       consoleRead: (max) => attached.consoleIn.read(max),
       // One thread: the targets apply the fence before they run again.
       awaitFences: () => {},
+      pvCall: (vcpu, fid, args) => backend.call(vcpu, fid, args),
     };
+    const vcpus: Vcpu[] = [];
+    for (let id = 0; id < domain.vcpus; id++) vcpus.push(attached.buildVcpu(id, host));
+    return { domain, attached, vcpus };
+  }
+
+  private entry(domain: Domain): Entry {
+    const e = this.entries.find((x) => x.domain === domain);
+    if (e === undefined) throw new Error(`domain ${domain.name} is not on this runner`);
+    return e;
+  }
+
+  async pause(domain: Domain): Promise<void> {
+    this.entry(domain);
+    domain.setRunRequest(RunRequest.PAUSE);
+  }
+
+  async unpause(domain: Domain): Promise<void> {
+    this.entry(domain);
+    domain.setRunRequest(RunRequest.RUN);
+  }
+
+  async vcpuStates(domain: Domain): Promise<VcpuState[]> {
+    return this.entry(domain).vcpus.map((v) => captureVcpuState(v));
   }
 
   /** Ends a domain now; its vCPUs never run again. */
   async destroy(domain: Domain): Promise<void> {
     domain.destroy();
+  }
+
+  async release(domain: Domain): Promise<void> {
+    this.entry(domain);
+    domain.destroy();
+    this.pv.detach(domain.id);
+    this.entries = this.entries.filter((e) => e.domain !== domain);
+  }
+
+  async waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
+    const until = this.clock.now() + timeoutMs * TICKS_PER_MS;
+    if (done()) return true;
+    await this.run({ until: () => done() || this.clock.now() >= until });
+    return done();
   }
 
   /** True while some added domain is still running. */
@@ -111,11 +182,14 @@ export class DeterministicRunner {
       maxInstructions?: number;
       signal?: AbortSignal;
       onConsole?: (domain: Domain, bytes: Uint8Array) => void;
+      /** Stop once this holds (checked after every round). */
+      until?: () => boolean;
     } = {},
   ): Promise<void> {
     const limit = this.instructions + (options.maxInstructions ?? Number.POSITIVE_INFINITY);
+    const onConsole = options.onConsole ?? this.onConsole;
     let lastYield = performance.now();
-    while (this.active && this.instructions < limit && !options.signal?.aborted) {
+    while (this.active && this.instructions < limit && !options.signal?.aborted && !options.until?.()) {
       let roundMax = 0;
       let anyRunnable = false;
       for (const e of this.entries) {
@@ -129,7 +203,7 @@ export class DeterministicRunner {
           roundMax = Math.max(roundMax, ran);
           if (outcome === "ran") anyRunnable = true;
         }
-        this.flushConsole(e, options.onConsole);
+        this.flushConsole(e, onConsole);
       }
       if (anyRunnable || roundMax > 0) {
         this.clock.advance(Math.max(1, Math.floor(roundMax / this.instructionsPerTick)));
@@ -141,7 +215,7 @@ export class DeterministicRunner {
         lastYield = performance.now();
       }
     }
-    for (const e of this.entries) this.flushConsole(e, options.onConsole);
+    for (const e of this.entries) this.flushConsole(e, onConsole);
   }
 
   /** Every vCPU is idle: jump to the next deadline, wait for input, or end hung domains. */

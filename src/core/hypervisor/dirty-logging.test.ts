@@ -17,7 +17,7 @@ import { Domain } from "./domain.js";
 for (const xlen of [64, 32] as const) {
   test(`dirty log never misses a write while every vCPU writes (deterministic, rv${xlen})`, async () => {
     const kernel = readFileSync(`guest/images/kernel-rv${xlen}.elf`);
-    const domain = new Domain(0, {
+    const domain = new Domain(1, {
       name: "dirty",
       vcpus: 4,
       memorySize: 16 << 20,

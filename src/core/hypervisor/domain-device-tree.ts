@@ -1,6 +1,7 @@
 /**
  * The flattened device tree a domain boots with (DESIGN.md §3): its CPUs, its memory, its
- * command line and the `/hypervisor` node naming Ferry's PV interface. There are no devices
+ * command line and the `/hypervisor` node naming Ferry's PV interface, the store's ring page
+ * and its event channel. There are no devices
  * on a bus: a domain reaches everything through SBI.
  */
 import { addCpuNodes } from "../machine/cpu-device-tree.js";
@@ -14,6 +15,9 @@ export interface DomainTreeOptions {
   readonly ramBase: number;
   readonly ramSize: number;
   readonly bootargs: string;
+  /** The store's ring page (guest-physical) and its event channel port. */
+  readonly storeRing: number;
+  readonly storePort: number;
 }
 
 export function domainDeviceTree(o: DomainTreeOptions): DeviceTree {
@@ -32,6 +36,8 @@ export function domainDeviceTree(o: DomainTreeOptions): DeviceTree {
   root
     .addNode("hypervisor")
     .setString("compatible", "ferry,hypervisor")
-    .setU32("ferry,sbi-extension", SbiExtension.FERRY_PV);
+    .setU32("ferry,sbi-extension", SbiExtension.FERRY_PV)
+    .setU64("ferry,store-ring", o.storeRing)
+    .setU32("ferry,store-evtchn", o.storePort);
   return tree;
 }

@@ -23,9 +23,12 @@ import {
   RunRequest,
   Slot,
 } from "./domain-shared-state.js";
+import { STORE_PORT } from "./pv-numbers.js";
 import { HartState } from "./sbi-numbers.js";
 
 export const DOMAIN_RAM_BASE = 0x8000_0000;
+/** Domain ids run 1..MAX_DOMAIN_ID; 0 is the toolstack, as Xen's domain 0 (store, event channels). */
+export const MAX_DOMAIN_ID = 0x7fef;
 export const MIN_DOMAIN_MEMORY = 4 * 1024 * 1024;
 export const MAX_DOMAIN_MEMORY = 2048 * 1024 * 1024;
 const DTB_ALIGNMENT = 2 * 1024 * 1024;
@@ -61,6 +64,14 @@ export interface DomainDescriptor {
   readonly consoleIn: SharedArrayBuffer;
 }
 
+/** Where a restored domain's boot-time pieces are (they are in its memory already). */
+export interface RestoredDomainLayout {
+  readonly xlen: 32 | 64;
+  readonly entry: number;
+  readonly dtbAddress: number;
+  readonly storeRingGpa: number;
+}
+
 export type DomainEnd = "shutdown" | "reboot" | "crashed" | "destroyed";
 
 export interface DomainExit {
@@ -78,11 +89,36 @@ export class Domain {
   readonly entry: number;
   readonly dtbAddress: number;
 
+  /** Guest-physical address of the store's ring page (the page below the device tree). */
+  readonly storeRingGpa: number;
+
+  /**
+   * A new domain from `config` (its kernel loaded, its device tree written), or, with
+   * `restored`, the shell of a restored one: memory of the right size filled by the restorer,
+   * nothing loaded.
+   */
   constructor(
     readonly id: number,
     readonly config: DomainConfig,
+    restored?: RestoredDomainLayout,
   ) {
     checkConfig(config);
+    if (!Number.isInteger(id) || id < 1 || id > MAX_DOMAIN_ID) {
+      throw new DomainConfigError(`domain id ${id} must be 1 to ${MAX_DOMAIN_ID} (0 is the toolstack's)`);
+    }
+    if (restored !== undefined) {
+      this.xlen = restored.xlen;
+      this.entry = restored.entry;
+      this.dtbAddress = restored.dtbAddress;
+      this.storeRingGpa = restored.storeRingGpa;
+      this.memory = GuestMemory.allocate(DOMAIN_RAM_BASE, config.memorySize);
+      const ring = this.storeRingGpa;
+      if (ring % PAGE_SIZE !== 0 || !this.memory.contains(ring, PAGE_SIZE)) {
+        throw new DomainConfigError(`the store ring page 0x${ring.toString(16)} is not a page of RAM`);
+      }
+      this.shared = new DomainSharedState(config.vcpus);
+      return;
+    }
     let program: ReturnType<typeof parseElf>;
     try {
       program = parseElf(config.kernel);
@@ -100,21 +136,26 @@ export class Domain {
       if (e instanceof ElfError) throw new DomainConfigError(e.message, { cause: e });
       throw e;
     }
-    const tree = domainDeviceTree({
-      name: config.name,
-      vcpus: config.vcpus,
-      xlen: this.xlen,
-      ramBase: DOMAIN_RAM_BASE,
-      ramSize: config.memorySize,
-      bootargs: config.bootargs ?? "",
-    });
     const ramEnd = DOMAIN_RAM_BASE + config.memorySize;
-    const size = writeDeviceTree(tree).length;
+    const treeFor = (ring: number) =>
+      domainDeviceTree({
+        name: config.name,
+        vcpus: config.vcpus,
+        xlen: this.xlen,
+        ramBase: DOMAIN_RAM_BASE,
+        ramSize: config.memorySize,
+        bootargs: config.bootargs ?? "",
+        storeRing: ring,
+        storePort: STORE_PORT,
+      });
+    const size = writeDeviceTree(treeFor(0)).length;
     this.dtbAddress = Math.floor((ramEnd - size) / DTB_ALIGNMENT) * DTB_ALIGNMENT;
-    tree.reservations.push({ address: BigInt(this.dtbAddress), size: BigInt(size) });
+    this.storeRingGpa = this.dtbAddress - PAGE_SIZE;
+    const tree = treeFor(this.storeRingGpa);
+    tree.reservations.push({ address: BigInt(this.storeRingGpa), size: BigInt(PAGE_SIZE + size) });
     const dtb = writeDeviceTree(tree);
     for (const s of program.segments) {
-      if (s.paddr < this.dtbAddress + dtb.length && this.dtbAddress < s.paddr + s.memsz) {
+      if (s.paddr < this.dtbAddress + dtb.length && this.storeRingGpa < s.paddr + s.memsz) {
         throw new DomainConfigError("the kernel overlaps the device tree: give the domain more memory");
       }
     }
@@ -181,6 +222,16 @@ export class Domain {
 
   get running(): boolean {
     return this.shared.runState === DomainRunState.RUNNING;
+  }
+
+  /** True while vCPU 0's PV suspend holds the domain (until it is resumed or ended). */
+  get suspended(): boolean {
+    return this.shared.runState === DomainRunState.SUSPENDED;
+  }
+
+  /** True once the domain has ended (shut down, rebooted, crashed or destroyed). */
+  get ended(): boolean {
+    return this.exit !== undefined;
   }
 
   /** How the domain ended, once it has. */

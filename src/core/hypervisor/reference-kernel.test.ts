@@ -17,7 +17,7 @@ async function boot(
   instructionsPerTick = 10,
 ) {
   const kernel = readFileSync(`guest/images/kernel-rv${xlen}.elf`);
-  const domain = new Domain(0, { name: "ref", vcpus, memorySize: 64 << 20, kernel, bootargs });
+  const domain = new Domain(1, { name: "ref", vcpus, memorySize: 64 << 20, kernel, bootargs });
   const runner = new DeterministicRunner({ seed: 5, instructionsPerTick });
   runner.add(domain);
   let output = "";

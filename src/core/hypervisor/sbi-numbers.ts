@@ -110,22 +110,3 @@ export const SbiDbcn = {
 
 export const SbiSusp = { SYSTEM_SUSPEND: 0 } as const;
 export const SleepType = { SUSPEND_TO_RAM: 0 } as const;
-
-/** The generated guest header's sections, in order: [C prefix, table]. */
-export const GUEST_HEADER_TABLES: readonly (readonly [string, Readonly<Record<string, number>>])[] = [
-  ["SBI_ERR_", SbiError],
-  ["SBI_EXT_", SbiExtension],
-  ["SBI_BASE_", SbiBase],
-  ["SBI_TIME_", SbiTime],
-  ["SBI_IPI_", SbiIpi],
-  ["SBI_RFENCE_", SbiRfence],
-  ["SBI_HSM_", SbiHsm],
-  ["SBI_HART_STATE_", HartState],
-  ["SBI_HSM_SUSPEND_", HartSuspendType],
-  ["SBI_SRST_", SbiSrst],
-  ["SBI_RESET_TYPE_", ResetType],
-  ["SBI_RESET_REASON_", ResetReason],
-  ["SBI_DBCN_", SbiDbcn],
-  ["SBI_SUSP_", SbiSusp],
-  ["SBI_SLEEP_TYPE_", SleepType],
-];

@@ -26,6 +26,7 @@ import {
   SbiExtension,
   SbiRfence,
 } from "./sbi-numbers.js";
+import { pvCall } from "./sbi-pv.js";
 import type { Vcpu } from "./vcpu.js";
 
 const TWO32 = 4294967296;
@@ -80,6 +81,7 @@ const STANDARD_EXTENSIONS: ReadonlySet<number> = new Set([
   SbiExtension.LEGACY_REMOTE_SFENCE_VMA,
   SbiExtension.LEGACY_REMOTE_SFENCE_VMA_ASID,
   SbiExtension.LEGACY_SHUTDOWN,
+  SbiExtension.FERRY_PV,
 ]);
 
 function base(v: Vcpu, fid: number): SbiResult {
@@ -240,6 +242,8 @@ function dispatch(v: Vcpu, eid: number, fid: number): SbiResult {
     case SbiExtension.SUSP:
       if (fid !== 0) return fail(SbiError.NOT_SUPPORTED);
       return systemSuspend(v, arg(v, 0) % TWO32, arg(v, 1), arg(v, 2));
+    case SbiExtension.FERRY_PV:
+      return pvCall(v, fid);
     default:
       return fail(SbiError.NOT_SUPPORTED);
   }

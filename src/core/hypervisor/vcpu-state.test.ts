@@ -15,6 +15,7 @@ const host: VcpuHost = {
   consoleWrite: () => {},
   consoleRead: () => new Uint8Array(0),
   awaitFences: () => {},
+  pvCall: () => [-2, 0],
 };
 
 function vcpus(): Vcpu[] {
@@ -23,7 +24,7 @@ function vcpus(): Vcpu[] {
     entry: 0x80200000,
     segments: [{ paddr: 0x80200000, data: [0x6f, 0, 0, 0] }],
   });
-  const domain = new Domain(0, { name: "state", vcpus: 2, memorySize: 8 << 20, kernel });
+  const domain = new Domain(1, { name: "state", vcpus: 2, memorySize: 8 << 20, kernel });
   domain.boot(0);
   const attached = new AttachedDomain(domain.descriptor());
   return [attached.buildVcpu(0, host), attached.buildVcpu(1, host)];

@@ -8,9 +8,11 @@ import { Domain } from "./domain.js";
 const le32 = (...words: number[]): number[] =>
   words.flatMap((w) => [w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, (w >>> 24) & 0xff]);
 
+let nextId = 1;
+
 function domainWith(code: number[], name: string): Domain {
   const kernel = buildElf({ xlen: 64, entry: 0x80200000, segments: [{ paddr: 0x80200000, data: code }] });
-  return new Domain(0, { name, vcpus: 1, memorySize: 8 << 20, kernel });
+  return new Domain(nextId++, { name, vcpus: 1, memorySize: 8 << 20, kernel });
 }
 
 test("a guest whose trap handler cannot be fetched crashes its domain instead of spinning", async () => {

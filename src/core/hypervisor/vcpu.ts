@@ -18,7 +18,9 @@ import { Exception, Irq, Priv } from "../cpu/interrupts.js";
 import type { DomainSharedState } from "./domain-shared-state.js";
 import { DomainRunState, ResumeKind, RunRequest, Slot, SuspendKind } from "./domain-shared-state.js";
 import { handleSbiCall } from "./sbi.js";
+import type { SbiResult } from "./sbi-call.js";
 import { HartState } from "./sbi-numbers.js";
+import { loadContext } from "./vcpu-context.js";
 
 /** What a vCPU needs from the host that runs it. */
 export interface VcpuHost {
@@ -33,6 +35,12 @@ export interface VcpuHost {
    * apply the fence at the start of their next slice.
    */
   awaitFences(targets: readonly number[], wanted: readonly number[]): void;
+  /**
+   * Serves a PV call that needs the domain's hypervisor-side state (shared info, event
+   * channels), which lives on the thread that owns the domain (pv-backend.ts). A threaded
+   * host forwards it there and waits for the answer.
+   */
+  pvCall(vcpu: number, fid: number, args: readonly number[]): SbiResult;
 }
 
 export type SliceOutcome =
@@ -72,6 +80,13 @@ export class Vcpu implements Firmware {
     readonly host: VcpuHost,
   ) {
     hart.firmware = this;
+    // Event channels raise SEIP as a level: the vCPU's upcall_pending byte in shared info.
+    const mem = hart.mem;
+    const upcall = id * 16; // shared-info.ts VCPU_INFO_SIZE; UPCALL_PENDING is byte 0
+    hart.externalLevel = () => {
+      const gpa = shared.sharedInfoGpa;
+      return gpa >= 0 && Atomics.load(mem.u8, gpa - mem.base + upcall) !== 0;
+    };
   }
 
   get vcpus(): number {
@@ -125,19 +140,27 @@ export class Vcpu implements Firmware {
 
     switch (shared.load(this.id, Slot.HSM)) {
       case HartState.START_PENDING: {
-        const pc = this.loadPair(Slot.START_ADDR_LO);
-        const opaque = this.loadPair(Slot.OPAQUE_LO);
-        if (shared.load(this.id, Slot.RESUME_KIND) === ResumeKind.START) {
-          // A fresh start: no interrupt, timer or reservation survives from before.
-          h.setInterruptPending(Irq.SSIP | Irq.STIP | Irq.SEIP, false);
-          h.csrLo[Csr.mie] = 0;
-          this.timerDeadline = Number.POSITIVE_INFINITY;
-        }
+        const kind = shared.load(this.id, Slot.RESUME_KIND);
         h.reservation = -1;
-        this.enterSupervisor(pc, this.id, opaque);
+        if (kind !== ResumeKind.KEEP) {
+          if (kind === ResumeKind.START || kind === ResumeKind.CONTEXT) {
+            // A fresh start: no interrupt, timer or reservation survives from before.
+            h.setInterruptPending(Irq.SSIP | Irq.STIP | Irq.SEIP, false);
+            h.csrLo[Csr.mie] = 0;
+            this.timerDeadline = Number.POSITIVE_INFINITY;
+          }
+          this.enterSupervisor(this.loadPair(Slot.START_ADDR_LO), this.id, this.loadPair(Slot.OPAQUE_LO));
+          if (kind === ResumeKind.CONTEXT) loadContext(shared, this.id, h);
+        }
+        // KEEP: vcpu_up after vcpu_down in the same domain; the registers are still here.
+        shared.store(this.id, Slot.INITIALISED, 1);
         shared.store(this.id, Slot.HSM, HartState.STARTED);
         break;
       }
+      case HartState.STOP_PENDING:
+        // Downed by another vCPU (PV vcpu_down): park with every register kept.
+        shared.store(this.id, Slot.HSM, HartState.STOPPED);
+        return "stopped";
       case HartState.STOPPED:
         return "stopped";
       case HartState.SUSPENDED:

@@ -19,10 +19,14 @@
  * crashed (`crashOf(domain)` tells why) and never the host process; other domains go on.
  */
 import type { Domain } from "../../core/hypervisor/domain.js";
+import type { DomainRunner } from "../../core/hypervisor/domain-runner.js";
 import { RunRequest, Slot } from "../../core/hypervisor/domain-shared-state.js";
 import { epochTicks } from "../../core/hypervisor/host-clock.js";
+import type { PvBackend } from "../../core/hypervisor/pv-backend.js";
+import { PvHost, type PvRestore } from "../../core/hypervisor/pv-host.js";
 import type { VcpuState } from "../../core/hypervisor/vcpu-state.js";
 import type { PageRun } from "../../core/memory/dirty-log.js";
+import { PvMailbox } from "./pv-mailbox.js";
 import { VcpuControl } from "./vcpu-control.js";
 import { VcpuWorkerError, VcpuWorkerHandle } from "./vcpu-worker-handle.js";
 
@@ -35,6 +39,8 @@ export interface ParallelRunnerOptions {
   readonly pollMs?: number;
   /** The worker script; tests substitute their own. Defaults to vcpu-worker.js beside this file. */
   readonly workerScript?: URL;
+  /** The PV services (store, event channels) of this host; a new one by default. */
+  readonly pv?: PvHost;
 }
 
 export interface RunOptions {
@@ -61,7 +67,8 @@ const DEFAULT_POLL_MS = 5;
 /** How long harvestDirty waits for a vCPU to finish the slice it was in. */
 const CATCH_UP_LIMIT_MS = 10_000;
 
-export class ParallelRunner {
+export class ParallelRunner implements DomainRunner {
+  readonly pv: PvHost;
   private readonly entries = new Map<Domain, Entry>();
   private readonly sliceInstructions: number;
   private readonly waitForInput: boolean;
@@ -75,6 +82,7 @@ export class ParallelRunner {
     this.waitForInput = options.waitForInput ?? false;
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
     this.workerScript = options.workerScript ?? new URL("./vcpu-worker.js", import.meta.url);
+    this.pv = options.pv ?? new PvHost();
     if (!Number.isInteger(this.sliceInstructions) || this.sliceInstructions < 1) {
       throw new RangeError("sliceInstructions must be a positive integer");
     }
@@ -83,8 +91,55 @@ export class ParallelRunner {
   /** Boots a domain on the shared host clock and starts its vCPU threads (running once `run` does). */
   add(domain: Domain): void {
     if (this.entries.has(domain)) throw new Error(`domain ${domain.name} is already on this runner`);
+    const backend = this.pv.attach(domain);
     domain.setRunRequest(RunRequest.PAUSE);
     domain.boot(epochTicks());
+    this.start(domain, backend);
+  }
+
+  async addRestored(
+    domain: Domain,
+    states: readonly VcpuState[],
+    pv: PvRestore,
+    guestTime: number,
+  ): Promise<void> {
+    if (this.entries.has(domain)) throw new Error(`domain ${domain.name} is already on this runner`);
+    if (states.length !== domain.vcpus) {
+      throw new RangeError(`domain ${domain.name} has ${domain.vcpus} vCPUs, not ${states.length} states`);
+    }
+    const backend = this.pv.attach(domain, pv);
+    domain.setRunRequest(RunRequest.PAUSE);
+    domain.shared.timeBase = epochTicks() - guestTime;
+    const e = this.start(domain, backend, false);
+    try {
+      await Promise.all(e.workers.map((w, i) => w.request({ type: "restore-state", state: states[i]! })));
+    } catch (error) {
+      await this.release(domain);
+      throw error;
+    }
+    if (this.running) await this.resume(e);
+  }
+
+  async vcpuStates(domain: Domain): Promise<VcpuState[]> {
+    return this.saveVcpuStates(domain);
+  }
+
+  async release(domain: Domain): Promise<void> {
+    const e = this.entries.get(domain);
+    if (e === undefined) throw new Error(`domain ${domain.name} is not on this runner`);
+    domain.destroy();
+    await this.finish(e);
+    this.entries.delete(domain);
+    this.pv.detach(domain.id);
+  }
+
+  async waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
+    const until = performance.now() + timeoutMs;
+    while (!done() && performance.now() < until) await delay(this.pollMs, undefined);
+    return done();
+  }
+
+  private start(domain: Domain, backend: PvBackend, resume = true): Entry {
     const control = new VcpuControl(domain.vcpus);
     const entry: Entry = {
       domain,
@@ -97,16 +152,32 @@ export class ParallelRunner {
     };
     this.entries.set(domain, entry);
     const descriptor = domain.descriptor();
+    const serve = (vcpu: number, fid: number, args: readonly number[]) => backend.call(vcpu, fid, args);
     for (let vcpu = 0; vcpu < domain.vcpus; vcpu++) {
-      const data = { descriptor, vcpu, control: control.buffer, sliceInstructions: this.sliceInstructions };
-      entry.workers.push(new VcpuWorkerHandle(this.workerScript, data, (e) => this.crashed(entry, e)));
+      const mailbox = new PvMailbox();
+      const data = {
+        descriptor,
+        vcpu,
+        control: control.buffer,
+        sliceInstructions: this.sliceInstructions,
+        pvMailbox: mailbox.buffer,
+      };
+      entry.workers.push(
+        new VcpuWorkerHandle(
+          this.workerScript,
+          data,
+          (e) => this.crashed(entry, e),
+          () => mailbox.answer(serve),
+        ),
+      );
     }
-    if (this.running) void this.resume(entry);
+    if (resume && this.running) void this.resume(entry);
+    return entry;
   }
 
-  /** True while some added domain is still running. */
+  /** True while some added domain has not ended (it runs, is paused or is suspended). */
   get active(): boolean {
-    for (const e of this.entries.values()) if (e.domain.running) return true;
+    for (const e of this.entries.values()) if (!e.domain.ended) return true;
     return false;
   }
 
@@ -142,7 +213,7 @@ export class ParallelRunner {
         this.poll();
       }
       await Promise.all(
-        [...this.entries.values()].map((e) => (e.domain.running ? this.pauseEntry(e) : this.finish(e))),
+        [...this.entries.values()].map((e) => (!e.domain.ended ? this.pauseEntry(e) : this.finish(e))),
       );
     } finally {
       for (const e of this.entries.values()) this.flushConsole(e);
@@ -242,8 +313,8 @@ export class ParallelRunner {
   private poll(): void {
     for (const e of this.entries.values()) {
       this.flushConsole(e);
-      if (!e.domain.running) void this.finish(e);
-      else if (!this.waitForInput) this.checkHung(e);
+      if (e.domain.ended) void this.finish(e);
+      else if (e.domain.running && !this.waitForInput) this.checkHung(e);
     }
   }
 

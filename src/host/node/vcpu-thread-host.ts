@@ -14,17 +14,30 @@
 import type { AttachedDomain } from "../../core/hypervisor/attached-domain.js";
 import { DomainRunState, RunRequest, Slot } from "../../core/hypervisor/domain-shared-state.js";
 import { epochTicks } from "../../core/hypervisor/host-clock.js";
-import { HartState } from "../../core/hypervisor/sbi-numbers.js";
+import type { SbiResult } from "../../core/hypervisor/sbi-call.js";
+import { HartState, SbiError } from "../../core/hypervisor/sbi-numbers.js";
 import type { Vcpu, VcpuHost } from "../../core/hypervisor/vcpu.js";
+import type { PvMailbox } from "./pv-mailbox.js";
 
 export const FENCE_WAIT_MS = 100;
+/** How long a forwarded PV call waits for the main thread before failing. */
+export const PV_CALL_WAIT_MS = 10_000;
 const FENCE_POLL_MS = 1;
 
 export class VcpuThreadHost implements VcpuHost {
   /** The vCPU this host serves, set once it is built (it needs the host to be built). */
   vcpu: Vcpu | undefined = undefined;
 
-  constructor(private readonly domain: AttachedDomain) {}
+  constructor(
+    private readonly domain: AttachedDomain,
+    private readonly mailbox: PvMailbox,
+    /** Tells the main thread a PV call waits in the mailbox. */
+    private readonly ring: () => void,
+  ) {}
+
+  pvCall(vcpu: number, fid: number, args: readonly number[]): SbiResult {
+    return this.mailbox.call(vcpu, fid, args, this.ring, PV_CALL_WAIT_MS) ?? [SbiError.FAILED, 0];
+  }
 
   now(): number {
     return epochTicks() - this.domain.shared.timeBase;

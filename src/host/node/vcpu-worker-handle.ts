@@ -43,6 +43,8 @@ export class VcpuWorkerHandle {
     script: URL,
     private readonly data: VcpuWorkerData,
     private readonly onCrash: (error: VcpuWorkerError) => void,
+    /** Called when the vCPU waits for a PV call in its mailbox. */
+    private readonly onPvCall: () => void = () => {},
   ) {
     this.worker = new Worker(script, { workerData: data, name: `${data.descriptor.name}/vcpu${data.vcpu}` });
     this.worker.unref();
@@ -72,6 +74,10 @@ export class VcpuWorkerHandle {
   }
 
   private receive(m: VcpuWorkerMessage): void {
+    if (m.type === "pv-call") {
+      this.onPvCall();
+      return;
+    }
     if (m.type === "crashed") {
       const error = new VcpuWorkerError(`domain ${this.data.descriptor.name}: ${m.message}`);
       if (m.stack !== undefined) error.stack = m.stack;

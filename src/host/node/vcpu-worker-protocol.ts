@@ -1,8 +1,9 @@
 /**
  * The messages between the parallel runner (main thread) and a vCPU worker. Every request
  * carries an id that its reply repeats; replies come in the order the requests were sent.
- * Besides replies, a worker sends one unsolicited message: `crashed`, when host code threw
- * (its domain has then already been ended as crashed).
+ * Besides replies, a worker sends two unsolicited messages: `crashed`, when host code threw
+ * (its domain has then already been ended as crashed), and `pv-call`, when its vCPU waits
+ * for a PV call to be answered through its mailbox.
  *
  * Requests are hints that arrive at slice boundaries; the runner also sets the vCPU's RUN
  * word and wakes it, so a worker asleep or in a long slice reacts without waiting for its
@@ -20,6 +21,8 @@ export interface VcpuWorkerData {
   readonly control: SharedArrayBuffer;
   /** Instructions per slice, the longest a request or a pause waits. */
   readonly sliceInstructions: number;
+  /** The vCPU's PvMailbox buffer, for PV calls served on the main thread. */
+  readonly pvMailbox: SharedArrayBuffer;
 }
 
 export type VcpuRequest =
@@ -44,4 +47,9 @@ export interface VcpuCrashed {
   readonly stack?: string;
 }
 
-export type VcpuWorkerMessage = VcpuReply | VcpuCrashed;
+/** A PV call waits in the vCPU's mailbox (pv-mailbox.ts) for the main thread. */
+export interface VcpuPvCall {
+  readonly type: "pv-call";
+}
+
+export type VcpuWorkerMessage = VcpuReply | VcpuCrashed | VcpuPvCall;

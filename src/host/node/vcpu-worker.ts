@@ -20,6 +20,7 @@ import { DomainRunState, RunRequest, Slot } from "../../core/hypervisor/domain-s
 import { TICKS_PER_MS } from "../../core/hypervisor/host-clock.js";
 import type { SliceOutcome } from "../../core/hypervisor/vcpu.js";
 import { captureVcpuState, restoreVcpuState } from "../../core/hypervisor/vcpu-state.js";
+import { PvMailbox } from "./pv-mailbox.js";
 import { SleepKind, VcpuControl } from "./vcpu-control.js";
 import { VcpuThreadHost } from "./vcpu-thread-host.js";
 import type { VcpuReply, VcpuRequest, VcpuWorkerData, VcpuWorkerMessage } from "./vcpu-worker-protocol.js";
@@ -41,7 +42,7 @@ const id = data.vcpu;
 const domain = new AttachedDomain(data.descriptor);
 const shared = domain.shared;
 const control = new VcpuControl(data.descriptor.vcpus, data.control);
-const host = new VcpuThreadHost(domain);
+const host = new VcpuThreadHost(domain, new PvMailbox(data.pvMailbox), () => post({ type: "pv-call" }));
 const vcpu = domain.buildVcpu(id, host);
 host.vcpu = vcpu;
 

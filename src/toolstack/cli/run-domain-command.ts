@@ -35,7 +35,7 @@ export async function runDomainCommand(kernelPath: string, options: RunDomainOpt
   const kernel = await readProgramFile(kernelPath);
   let domain: Domain;
   try {
-    domain = new Domain(0, {
+    domain = new Domain(1, {
       name: "domain0",
       vcpus: options.vcpus,
       memorySize: options.memory,

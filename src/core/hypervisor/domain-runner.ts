@@ -1,0 +1,34 @@
+/**
+ * What the save/restore code needs from a runner, whichever execution mode it implements
+ * (DeterministicRunner here, ParallelRunner in host/node): PV services shared by its domains,
+ * adding fresh and restored domains, vCPU state out, and a way to let guests run until
+ * something holds.
+ */
+import type { Domain } from "./domain.js";
+import type { PvHost, PvRestore } from "./pv-host.js";
+import type { VcpuState } from "./vcpu-state.js";
+
+export interface DomainRunner {
+  readonly pv: PvHost;
+  /** Boots a new domain (it runs when the runner runs). */
+  add(domain: Domain): void;
+  /**
+   * Adds a restored domain: its memory is filled; its vCPUs get `states` (in vCPU order, one
+   * per vCPU), its PV state comes from `pv`, and guest time continues from `guestTime`.
+   */
+  addRestored(domain: Domain, states: readonly VcpuState[], pv: PvRestore, guestTime: number): Promise<void>;
+  /** Stops every vCPU at a slice boundary. */
+  pause(domain: Domain): Promise<void>;
+  unpause(domain: Domain): Promise<void>;
+  /** Every vCPU's state; the domain must be paused or suspended. */
+  vcpuStates(domain: Domain): Promise<VcpuState[]>;
+  /** Ends a domain and stops its vCPUs; its PV state stays until `release`. */
+  destroy(domain: Domain): Promise<void>;
+  /** Destroys the domain if it still exists and forgets it, PV state included. */
+  release(domain: Domain): Promise<void>;
+  /**
+   * Lets guests run until `done()` is true or `timeoutMs` pass (of guest time in
+   * deterministic mode, of wall time in parallel mode); returns `done()`.
+   */
+  waitFor(done: () => boolean, timeoutMs: number): Promise<boolean>;
+}
