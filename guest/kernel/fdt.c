@@ -10,6 +10,7 @@
 #include "types.h"
 #include "defs.h"
 #include "fdt.h"
+#include "memlayout.h"
 
 #define FDT_MAGIC 0xd00dfeed
 #define FDT_BEGIN_NODE 1
@@ -251,6 +252,11 @@ static void read_optional(int root) {
   if (hyp >= 0 && fdt_has_string(hyp, "compatible", "ferry,hypervisor")) {
     dt.has_hypervisor = 1;
     dt.pv_extension = fdt_u32(hyp, "ferry,sbi-extension", 0);
+    uint32 len;
+    const uint8 *ring = fdt_prop(hyp, "ferry,store-ring", &len);
+    dt.store_evtchn = fdt_u32(hyp, "ferry,store-evtchn", 0);
+    if (ring && len == 8 && dt.store_evtchn != 0)
+      dt.store_ring = cells(ring, 2);
   }
 
   int resv = fdt_subnode(root, "reserved-memory");
@@ -260,6 +266,17 @@ static void read_optional(int root) {
       if (fdt_reg(c, ac, sc, &dt.reserved_base, &dt.reserved_size) == 0 && dt.reserved_size)
         dt.has_reserved = 1;
   }
+}
+
+/* The end of the free RAM that starts at base: the device tree, the end of RAM or the
+ * store's ring page, whichever comes first. Workloads that write RAM stay below it. */
+uint64 fdt_free_limit(unsigned long base) {
+  uint64 limit = PGROUNDDOWN(dt.dtb);
+  if (dt.ram_base + dt.ram_size < limit)
+    limit = dt.ram_base + dt.ram_size;
+  if (dt.store_ring >= base && dt.store_ring < limit)
+    limit = PGROUNDDOWN(dt.store_ring);
+  return limit;
 }
 
 void fdtinit(unsigned long dtb) {

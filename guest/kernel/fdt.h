@@ -17,6 +17,8 @@ struct dtinfo {
   int all_have_h;               /* every usable hart's riscv,isa has the H extension */
   int has_hypervisor;           /* /hypervisor with compatible "ferry,hypervisor" */
   uint32 pv_extension;          /* its ferry,sbi-extension (0 if absent) */
+  uint64 store_ring;            /* its ferry,store-ring: the store's ring page (0 if absent) */
+  uint32 store_evtchn;          /* its ferry,store-evtchn: the store's event channel port */
   int has_reserved;             /* /reserved-memory has a child with a reg */
   uint64 reserved_base, reserved_size;
 };

@@ -10,12 +10,14 @@
 
 #define SIE_SSIE (1UL << 1)      /* software interrupt (IPI) enable */
 #define SIE_STIE (1UL << 5)      /* timer interrupt enable */
+#define SIE_SEIE (1UL << 9)      /* external interrupt enable (PV event channel upcalls) */
 #define SIP_SSIP (1UL << 1)
 #define SIP_STIP (1UL << 5)
 
 #define SCAUSE_INTERRUPT (1UL << (__riscv_xlen - 1))
 #define IRQ_S_SOFT 1
 #define IRQ_S_TIMER 5
+#define IRQ_S_EXT 9
 
 #define CSR_READ(name)                                  \
   static inline unsigned long r_##name(void) {          \
@@ -40,6 +42,7 @@ CSR_READ(stval)
 CSR_READ(stvec)
 CSR_WRITE(stvec)
 CSR_READ(satp)
+CSR_READ(sscratch)
 
 /* sip.SSIP is the only bit of sip that supervisor software may clear. */
 static inline void clear_sip(unsigned long bits) {
@@ -70,6 +73,12 @@ static inline unsigned long r_tp(void) {
 }
 static inline void w_tp(unsigned long x) {
   asm volatile("mv tp, %0" : : "r"(x));
+}
+
+static inline unsigned long r_gp(void) {
+  unsigned long x;
+  asm volatile("mv %0, gp" : "=r"(x));
+  return x;
 }
 
 static inline void intr_on(void) {

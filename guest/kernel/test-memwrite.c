@@ -44,9 +44,7 @@ void memwrite_hart(void) {
 
 void test_memwrite(void) {
   unsigned long base = PGROUNDUP((unsigned long)end);
-  uint64 limit = PGROUNDDOWN(dt.dtb);
-  if (dt.ram_base + dt.ram_size < limit)
-    limit = dt.ram_base + dt.ram_size;
+  uint64 limit = fdt_free_limit(base);
   uint64 want = (uint64)args.pages * PGSIZE;
   if (base + want > limit) {
     printf("CHECK FAIL memwrite: pages=%u does not fit between the kernel and the device "

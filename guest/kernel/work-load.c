@@ -208,9 +208,7 @@ static void memwriter(void *arg) {
 
 void memwriter_start(void) {
   unsigned long base = PGROUNDUP((unsigned long)end);
-  uint64 limit = PGROUNDDOWN(dt.dtb);
-  if (dt.ram_base + dt.ram_size < limit)
-    limit = dt.ram_base + dt.ram_size;
+  uint64 limit = fdt_free_limit(base);
   if (base + (uint64)args.wset * PGSIZE > limit)
     panic("memwriter: wset=%u does not fit (at most %u)", args.wset,
           (uint32)((limit - base) / PGSIZE));

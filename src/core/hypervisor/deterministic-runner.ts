@@ -106,7 +106,7 @@ export class DeterministicRunner implements DomainRunner {
     try {
       domain.shared.timeBase = this.clock.now() - guestTime;
       const entry = this.entryFor(domain, backend);
-      entry.vcpus.forEach((v, i) => restoreVcpuState(v, states[i]!));
+      for (const v of entry.vcpus) restoreVcpuState(v, states[v.id]!);
       this.entries.push(entry);
     } catch (e) {
       this.pv.detach(domain.id);

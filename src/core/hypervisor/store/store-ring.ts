@@ -5,7 +5,8 @@
  * and watch events into the response ring. Layout: pv-numbers.ts StoreRing.
  *
  * The guest is untrusted: indices are read once per pass and checked (a producer more than a
- * ring ahead of its consumer, or a payload over PAYLOAD_MAX, breaks the connection — it stops
+ * ring ahead of its consumer, or a request too big for the ring — this transport takes a
+ * request only when it is whole in the ring, so at most SIZE - HEADER payload bytes — breaks the connection — it stops
  * being served, as xenstored drops a misbehaving domain — and nothing throws). Output that
  * does not fit waits in a queue until the guest consumes and notifies again. Watch events
  * raised while a request is handled go out after that request's reply, as xenstored sends
@@ -58,14 +59,22 @@ export class StoreRingConnection {
       const cons = this.index(StoreRing.REQ_CONS);
       const prod = this.index(StoreRing.REQ_PROD);
       const avail = (prod - cons) >>> 0;
-      if (avail > StoreRing.SIZE) return this.fail(`request ring indices ${cons}/${prod} are impossible`);
+      if (avail > StoreRing.SIZE) {
+        this.fail(`request ring indices ${cons}/${prod} are impossible`);
+        return;
+      }
       if (avail < StoreRing.HEADER || this.out.length > 0) break;
       const header = this.readRing(StoreRing.REQ, cons, StoreRing.HEADER);
       const view = new DataView(header.buffer);
       const len = view.getUint32(12, true);
-      if (len > StoreRing.PAYLOAD_MAX) return this.fail(`a request of ${len} bytes is over the limit`);
-      if (len + StoreRing.HEADER > StoreRing.SIZE)
-        return this.fail(`a request of ${len} bytes cannot fit the ring`);
+      if (len > StoreRing.PAYLOAD_MAX) {
+        this.fail(`a request of ${len} bytes is over the limit`);
+        return;
+      }
+      if (len + StoreRing.HEADER > StoreRing.SIZE) {
+        this.fail(`a request of ${len} bytes cannot fit the ring`);
+        return;
+      }
       if (avail < StoreRing.HEADER + len) break; // the rest is still being written
       const payload = this.readRing(StoreRing.REQ, cons + StoreRing.HEADER, len);
       this.setIndex(StoreRing.REQ_CONS, cons + StoreRing.HEADER + len);
