@@ -99,14 +99,14 @@ export class DeterministicRunner implements DomainRunner {
     pv: PvRestore,
     guestTime: number,
   ): Promise<void> {
-    if (states.length !== domain.vcpus) {
-      throw new RangeError(`domain ${domain.name} has ${domain.vcpus} vCPUs, not ${states.length} states`);
+    if (states.some((st) => !(Number.isInteger(st.id) && st.id >= 0 && st.id < domain.vcpus))) {
+      throw new RangeError(`a vCPU state names a vCPU domain ${domain.name} does not have`);
     }
     const backend = this.pv.attach(domain, pv);
     try {
       domain.shared.timeBase = this.clock.now() - guestTime;
       const entry = this.entryFor(domain, backend);
-      for (const v of entry.vcpus) restoreVcpuState(v, states[v.id]!);
+      for (const st of states) restoreVcpuState(entry.vcpus[st.id]!, st);
       this.entries.push(entry);
     } catch (e) {
       this.pv.detach(domain.id);
@@ -143,6 +143,10 @@ export class DeterministicRunner implements DomainRunner {
   async unpause(domain: Domain): Promise<void> {
     this.entry(domain);
     domain.setRunRequest(RunRequest.RUN);
+  }
+
+  guestTime(domain: Domain): number {
+    return this.entry(domain).attached.guestTime(this.clock.now());
   }
 
   async vcpuStates(domain: Domain): Promise<VcpuState[]> {

@@ -13,10 +13,13 @@ export interface DomainRunner {
   /** Boots a new domain (it runs when the runner runs). */
   add(domain: Domain): void;
   /**
-   * Adds a restored domain: its memory is filled; its vCPUs get `states` (in vCPU order, one
-   * per vCPU), its PV state comes from `pv`, and guest time continues from `guestTime`.
+   * Adds a restored domain: its memory is filled; the vCPUs named by `states` (by id) get
+   * them and the others start down; its PV state comes from `pv`; guest time continues
+   * from `guestTime`. On failure nothing of the domain is left on the runner.
    */
   addRestored(domain: Domain, states: readonly VcpuState[], pv: PvRestore, guestTime: number): Promise<void>;
+  /** The domain's guest time now (10 MHz ticks). */
+  guestTime(domain: Domain): number;
   /** Stops every vCPU at a slice boundary. */
   pause(domain: Domain): Promise<void>;
   unpause(domain: Domain): Promise<void>;

@@ -47,6 +47,7 @@ function vcpuUp(v: Vcpu): SbiResult {
   const t = target(v, 0);
   if (t === undefined) return fail(SbiError.INVALID_PARAM);
   const s = v.shared;
+  if (isUp(s.load(t, Slot.HSM))) return fail(SbiError.ALREADY_STARTED);
   const withContext = s.load(t, Slot.CONTEXT) === 1;
   if (!withContext && s.load(t, Slot.INITIALISED) !== 1) return fail(SbiError.INVALID_PARAM);
   // Claim the vCPU as hart_start does, so a concurrent start or up cannot both win.

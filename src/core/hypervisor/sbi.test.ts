@@ -7,12 +7,8 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { buildElf } from "../machine/elf-builder.fixture.js";
-import { AttachedDomain } from "./attached-domain.js";
-import { Domain } from "./domain.js";
 import { Slot } from "./domain-shared-state.js";
-import { PvHost } from "./pv-host.js";
-import { handleSbiCall } from "./sbi.js";
+import { call, makeVcpus } from "./sbi-harness.fixture.js";
 import {
   FERRY_SBI_IMPL_ID,
   HartState,
@@ -21,44 +17,8 @@ import {
   SbiExtension,
   SbiHsm,
 } from "./sbi-numbers.js";
-import type { Vcpu } from "./vcpu.js";
 
 const ERRORS = new Set<number>(Object.values(SbiError));
-
-function makeVcpus(xlen: 32 | 64, count = 4): { domain: Domain; vcpus: Vcpu[]; console: number[] } {
-  // A kernel of one instruction (a jump to itself) is enough: the calls are made directly.
-  const kernel = buildElf({
-    xlen,
-    entry: 0x80200000,
-    segments: [{ paddr: 0x80200000, data: [0x6f, 0, 0, 0] }],
-  });
-  const domain = new Domain(1, { name: "sbi", vcpus: count, memorySize: 8 << 20, kernel });
-  domain.boot(0);
-  const backend = new PvHost().attach(domain);
-  const attached = new AttachedDomain(domain.descriptor());
-  const console: number[] = [];
-  const vcpus = Array.from({ length: count }, (_, id) =>
-    attached.buildVcpu(id, {
-      now: () => 1000,
-      consoleWrite: (b) => console.push(...b),
-      consoleRead: (max) => attached.consoleIn.read(max),
-      awaitFences: () => {},
-      pvCall: (vcpu, fid, args) => backend.call(vcpu, fid, args),
-    }),
-  );
-  vcpus[0]!.runSlice(1); // vCPU 0 enters S-mode as booted
-  return { domain, vcpus, console };
-}
-
-function call(v: Vcpu, eid: number, fid: number, ...args: (number | bigint)[]): [bigint, bigint] {
-  const h = v.hart;
-  for (let i = 0; i < 6; i++) h.setX(10 + i, args[i] ?? 0);
-  h.setX(17, eid);
-  h.setX(16, fid);
-  handleSbiCall(v);
-  const signed = (x: bigint): bigint => BigInt.asIntN(h.xlen, x);
-  return [signed(h.getX(10)), h.getX(11)];
-}
 
 for (const xlen of [64, 32] as const) {
   test(`SBI BASE reports spec 2.0, Ferry's id and the extensions it has (rv${xlen})`, () => {

@@ -79,6 +79,8 @@ export function restoreVcpuState(v: Vcpu, state: VcpuState): void {
   s.store(v.id, Slot.OPAQUE_HI, Math.floor(state.opaque / TWO32) | 0);
   s.store(v.id, Slot.SUSPEND, state.suspendKind | 0);
   s.store(v.id, Slot.RESUME_KIND, state.resumeKind | 0);
+  // A restored vCPU has real registers: a PV vcpu_up may continue from them.
+  s.store(v.id, Slot.INITIALISED, 1);
   s.store(v.id, Slot.HSM, state.hsmState);
   s.wake(v.id);
 }

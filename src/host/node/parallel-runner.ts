@@ -104,20 +104,24 @@ export class ParallelRunner implements DomainRunner {
     guestTime: number,
   ): Promise<void> {
     if (this.entries.has(domain)) throw new Error(`domain ${domain.name} is already on this runner`);
-    if (states.length !== domain.vcpus) {
-      throw new RangeError(`domain ${domain.name} has ${domain.vcpus} vCPUs, not ${states.length} states`);
+    if (states.some((st) => !(Number.isInteger(st.id) && st.id >= 0 && st.id < domain.vcpus))) {
+      throw new RangeError(`a vCPU state names a vCPU domain ${domain.name} does not have`);
     }
     const backend = this.pv.attach(domain, pv);
     domain.setRunRequest(RunRequest.PAUSE);
     domain.shared.timeBase = epochTicks() - guestTime;
     const e = this.start(domain, backend, false);
     try {
-      await Promise.all(e.workers.map((w, i) => w.request({ type: "restore-state", state: states[i]! })));
+      await Promise.all(states.map((st) => e.workers[st.id]!.request({ type: "restore-state", state: st })));
     } catch (error) {
       await this.release(domain);
       throw error;
     }
     if (this.running) await this.resume(e);
+  }
+
+  guestTime(domain: Domain): number {
+    return epochTicks() - domain.shared.timeBase;
   }
 
   async vcpuStates(domain: Domain): Promise<VcpuState[]> {
