@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { benchCpu } from "./cpu.js";
 import { measureRegisterRepresentations } from "./register-representation.js";
 import { benchSmp } from "./smp.js";
+import { benchSuspend } from "./suspend.js";
 
 const positive = (v: string): number => {
   const n = Number(v);
@@ -33,6 +34,13 @@ program
   .option("--window <ms>", "measurement window per configuration", positive, 2000)
   .action(async (o: { window: number }) => {
     console.log(JSON.stringify(await benchSmp({ windowMs: o.window }), null, 2));
+  });
+program
+  .command("suspend")
+  .description("cooperative suspend and resume latency for 1, 4, 16 and 64 vCPUs")
+  .option("--rounds <n>", "save/restore cycles per configuration (the median is reported)", positive, 5)
+  .action(async (o: { rounds: number }) => {
+    console.log(JSON.stringify(await benchSuspend({ rounds: o.rounds }), null, 2));
   });
 program
   .command("registers")

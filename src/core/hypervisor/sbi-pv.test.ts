@@ -30,9 +30,10 @@ for (const xlen of [64, 32] as const) {
     words[VcpuContextWord.SIE] = BigInt(Irq.SSIP | Irq.SEIP);
     const bytes = new Uint8Array(words.length * w);
     const view = new DataView(bytes.buffer);
-    words.forEach((x, i) =>
-      xlen === 64 ? view.setBigUint64(i * w, x, true) : view.setUint32(i * w, Number(x), true),
-    );
+    for (const [i, x] of words.entries()) {
+      if (xlen === 64) view.setBigUint64(i * w, x, true);
+      else view.setUint32(i * w, Number(x), true);
+    }
     domain.memory.write(ctx, bytes);
 
     assert.deepEqual(call(v0, PV, SbiPv.VCPU_UP, 1), [ERR(SbiError.INVALID_PARAM), 0n], "never initialised");

@@ -44,6 +44,8 @@ export interface ParallelRunnerOptions {
 }
 
 export interface RunOptions {
+  /** Keep running (until `signal` aborts) even when no domain is left, as a daemon does. */
+  keepAlive?: boolean;
   maxInstructions?: number;
   signal?: AbortSignal;
   onConsole?: (domain: Domain, bytes: Uint8Array) => void;
@@ -212,7 +214,7 @@ export class ParallelRunner implements DomainRunner {
     const limit = options.maxInstructions ?? Number.POSITIVE_INFINITY;
     try {
       for (const e of this.entries.values()) void this.resume(e);
-      while (this.active && this.instructions < limit && !options.signal?.aborted) {
+      while ((this.active || options.keepAlive) && this.instructions < limit && !options.signal?.aborted) {
         await delay(this.pollMs, options.signal);
         this.poll();
       }

@@ -1,0 +1,111 @@
+/**
+ * `npm run bench -- suspend`: how long the cooperative protocol takes, for domains of 1, 4,
+ * 16 and 64 vCPUs running the reference guest's workloads (`work=all`) in parallel mode.
+ *
+ * - suspend: from the toolstack's `control/shutdown` = "suspend" to vCPU 0's PV suspend call
+ *   (the guest acknowledges, pauses every CPU at the barrier, downs them, tears down);
+ * - resume: from the start of the restore (memory in, PV state imported) to the guest's
+ *   `control/resume-count` write, which it makes once every CPU has been re-created from its
+ *   jump buffer and has left the barrier.
+ * Each is given in wall time (ms) and in guest instructions retired over all vCPUs meanwhile.
+ * The wall times come from the host clock the guest time is derived from, read where the
+ * events happen (the suspend call records its guest time; a domain-0 store watch fires on the
+ * resume write), not from polling. The median of `rounds` cycles is reported.
+ */
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { Domain } from "../src/core/hypervisor/domain.js";
+import { epochTicks, TICKS_PER_MS } from "../src/core/hypervisor/host-clock.js";
+import { captureDomain } from "../src/core/snapshot/capture-domain.js";
+import { restoreDomain } from "../src/core/snapshot/restore-domain.js";
+import { suspendDomain } from "../src/core/snapshot/suspend-domain.js";
+import { ParallelRunner } from "../src/host/node/parallel-runner.js";
+
+const median = (xs: number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+async function measure(xlen: 32 | 64, vcpus: number, rounds: number) {
+  const kernel = readFileSync(`guest/images/kernel-rv${xlen}.elf`);
+  const runner = new ParallelRunner({ pollMs: 1 });
+  let domain = new Domain(1, {
+    name: `s${vcpus}`,
+    vcpus,
+    memorySize: 64 << 20,
+    kernel,
+    bootargs: "work=all",
+  });
+  runner.add(domain);
+  const stop = new AbortController();
+  const running = runner.run({ keepAlive: true, signal: stop.signal });
+  const feature = () => {
+    try {
+      return runner.pv.store.readString(0, `/local/domain/${domain.id}/control/feature-suspend`) === "1";
+    } catch {
+      return false;
+    }
+  };
+  if (!(await runner.waitFor(feature, 60_000)))
+    throw new Error(`the ${vcpus}-vCPU guest never announced suspend`);
+  await new Promise((r) => setTimeout(r, 300));
+  const suspendMs: number[] = [];
+  const suspendInsns: number[] = [];
+  const resumeMs: number[] = [];
+  const resumeInsns: number[] = [];
+  let nextId = 2;
+  for (let i = 0; i < rounds; i++) {
+    const i0 = runner.instructions;
+    const t0 = epochTicks();
+    const mode = await suspendDomain(runner, domain, { timeoutMs: 60_000 });
+    if (mode !== "cooperative") throw new Error("the guest was saved transparently");
+    suspendMs.push((domain.shared.timeBase + domain.shared.suspendTime - t0) / TICKS_PER_MS);
+    suspendInsns.push(runner.instructions - i0);
+    const image = await captureDomain(runner, domain, mode);
+    const old = domain;
+    const id = nextId++;
+    let resumedAt = 0;
+    runner.pv.store.watch(0, `/local/domain/${id}/control/resume-count`, "bench", () => {
+      if (resumedAt === 0 && runner.pv.store.isIntroduced(id)) {
+        try {
+          if (runner.pv.store.readString(0, `/local/domain/${id}/control/resume-count`) === String(i + 1))
+            resumedAt = epochTicks();
+        } catch {}
+      }
+    });
+    const i1 = runner.instructions;
+    const t1 = epochTicks();
+    domain = await restoreDomain(runner, image, { id });
+    await runner.release(old);
+    if (!(await runner.waitFor(() => resumedAt !== 0, 60_000)))
+      throw new Error("the guest never acknowledged its resume");
+    resumeMs.push((resumedAt - t1) / TICKS_PER_MS);
+    resumeInsns.push(runner.instructions - i1);
+    runner.pv.store.unwatch(0, `/local/domain/${id}/control/resume-count`, "bench");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await runner.release(domain);
+  stop.abort();
+  await running;
+  return {
+    xlen,
+    vcpus,
+    rounds,
+    suspend: { wallMs: round(median(suspendMs)), guestInstructions: median(suspendInsns) },
+    resume: { wallMs: round(median(resumeMs)), guestInstructions: median(resumeInsns) },
+  };
+}
+
+export async function benchSuspend(options: { rounds: number }): Promise<object> {
+  const results: object[] = [];
+  for (const xlen of [64, 32] as const) {
+    for (const vcpus of [1, 4, 16, 64]) results.push(await measure(xlen, vcpus, options.rounds));
+  }
+  return {
+    benchmark: "suspend",
+    mode: "parallel",
+    workload: "reference guest, work=all",
+    hostCores: availableParallelism(),
+    node: process.version,
+    results,
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * Cooperative save and restore of the reference guest in parallel mode — a worker thread per
+ * vCPU, real races — with the guest's own checks after every cycle, restores and cancels
+ * mixed, RV64 and RV32, and a 16-vCPU domain. The deterministic twin, with the seeds and
+ * the bad images, is src/core/snapshot/save-restore.test.ts.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { GuestSession } from "../../core/snapshot/guest-session.fixture.js";
+import { ParallelRunner } from "./parallel-runner.js";
+
+async function cycles(xlen: 32 | 64, vcpus: number, count: number): Promise<void> {
+  const runner = new ParallelRunner({ pollMs: 1 });
+  const s = new GuestSession(runner, {
+    kernel: readFileSync(`guest/images/kernel-rv${xlen}.elf`),
+    vcpus,
+    bootargs: "work=all",
+    timeoutMs: 60_000,
+  });
+  const stop = new AbortController();
+  const running = runner.run({ onConsole: s.append, keepAlive: true, signal: stop.signal });
+  try {
+    await s.waitFor(/^work started: .*$/m);
+    const key = `/local/domain/${s.domain.id}/control/feature-suspend`;
+    const announced = await runner.waitFor(() => {
+      try {
+        return runner.pv.store.readString(0, key) === "1";
+      } catch {
+        return false;
+      }
+    }, 60_000);
+    assert.ok(announced, s.tail());
+    for (let i = 0; i < count; i++) {
+      const { mode, image, verdict } = await s.cycle(i % 4 === 3 ? "cancel" : "restore");
+      assert.equal(mode, "cooperative");
+      assert.equal(image.records.filter((r) => r.type === "vcpu").length, 1);
+      assert.match(verdict, /^CHECK ok /, `cycle ${i + 1}:\n${s.tail()}`);
+    }
+    assert.doesNotMatch(s.output, /^CHECK FAIL/m, s.tail());
+  } finally {
+    await runner.release(s.domain);
+    stop.abort();
+    await running;
+  }
+}
+
+for (const xlen of [64, 32] as const) {
+  test(`save/restore and cancel cycles keep a 4-vCPU guest's checks passing (parallel, rv${xlen})`, async () => {
+    await cycles(xlen, 4, 12);
+  });
+}
+
+test("a 16-vCPU guest saves, restores and cancels (parallel, rv64)", async () => {
+  await cycles(64, 16, 4);
+});
