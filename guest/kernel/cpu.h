@@ -79,6 +79,14 @@ struct cpu {
   volatile int phase;
   volatile uint32 nxc;             /* cross-calls run here */
   volatile uint32 npause;          /* pauses taken here */
+
+  /* Cooperative suspend (suspend.c): written by this CPU in the suspend pause handler,
+   * with its interrupts off, just before it parks; read by CPU 0, which rebuilds the
+   * CPU from them after a resume in a new domain. sus_resumed is set by this CPU once it
+   * is back (re-created or upped again) and has re-armed its timer. */
+  struct jmpbuf suspend_jb;
+  unsigned long sus_gp, sus_tp, sus_satp, sus_stvec, sus_sscratch, sus_sie, sus_sstatus;
+  volatile int sus_resumed;
 } __attribute__((aligned(CPU_STRIDE)));
 
 enum { CPU_NONE, CPU_ONLINE, CPU_OFFLINE, CPU_POWEROFF };

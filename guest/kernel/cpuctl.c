@@ -11,7 +11,9 @@
  * so that no spinlock is held across the waits below.
  *
  * cpu_offline refuses a CPU with bound threads and the last online CPU, as Solaris does;
- * the reason is returned for the caller to print.
+ * cpu_poweroff refuses CPU 0, which the suspend protocol needs (only vCPU 0's registers
+ * survive a suspend, and FERRY_PV_SUSPEND runs there). The reason is returned for the
+ * caller to print.
  */
 #include "types.h"
 #include "cpu.h"
@@ -122,6 +124,11 @@ int cpu_online(int id, char *why, int whylen) {
 int cpu_poweroff(int id, char *why, int whylen) {
   if (no_such_cpu(id, why, whylen))
     return -1;
+  if (id == 0) {
+    snprintf(why, whylen, "cpu 0 is never powered off: the hypervisor keeps only vcpu 0's "
+             "registers across a suspend");
+    return -1;
+  }
   struct cpu *c = &cpus[id];
   cpu_lock_enter();
   int r = -1;

@@ -53,8 +53,24 @@ void secondary_entry(void);
 void resume_entry(void);
 void kernelvec(void);
 
+/* evtchn.c */
+extern volatile uint32 evtchn_ipi_hits[], evtchn_nstray, evtchn_ndebug;
+void evtchninit(void);
+void evtchn_handle(int port, int vcpu, void (*fn)(int port, void *arg), void *arg);
+int evtchn_bind_ipi(int vcpu, void (*fn)(int, void *), void *arg, char *why, int whylen);
+int evtchn_bind_virq(int virq, int vcpu, void (*fn)(int, void *), void *arg, char *why,
+                     int whylen);
+long evtchn_close(int port);
+long evtchn_send(int port);
+void evtchn_teardown(void);
+void evtchn_resume(void);
+int evtchn_ipi_port(int id);
+int evtchn_ipi_ping(uint32 mask, uint64 deadline, char *why, int whylen);
+void evtchn_intr(void);
+
 /* fdt.c */
 void fdtinit(unsigned long dtb);
+uint64 fdt_free_limit(unsigned long base);
 
 /* jmp.S */
 int ksetjmp(struct jmpbuf *jb) __attribute__((returns_twice));
@@ -136,6 +152,29 @@ long sbi_legacy_remote_sfence_vma_asid(const unsigned long *hart_mask, unsigned 
 long sbi_legacy_shutdown(void);
 void shutdown(int failed) NORETURN;
 
+/* pv.c */
+#define CTX_X(i) (FERRY_CTX_X1 + (i) - 1)   /* context word of register x_i, i = 1..31 */
+extern int pv_present;
+void pvinit(void);
+struct sbiret pv_vcpu_initialise(int vcpu, const unsigned long *ctx);
+struct sbiret pv_vcpu_up(int vcpu);
+struct sbiret pv_vcpu_down(int vcpu);
+struct sbiret pv_vcpu_is_up(int vcpu);
+struct sbiret pv_suspend(void);
+struct sbiret pv_shared_info(unsigned long gpa);
+struct sbiret pv_evtchn_alloc_unbound(unsigned long remote_domid);
+struct sbiret pv_evtchn_bind_interdomain(unsigned long domid, int port);
+struct sbiret pv_evtchn_bind_virq(int virq, int vcpu);
+struct sbiret pv_evtchn_bind_ipi(int vcpu);
+struct sbiret pv_evtchn_send(int port);
+struct sbiret pv_evtchn_unmask(int port);
+struct sbiret pv_evtchn_close(int port);
+struct sbiret pv_evtchn_status(int port);
+struct sbiret pv_evtchn_bind_vcpu(int port, int vcpu);
+void pv_ctx_entry(unsigned long *ctx, unsigned long pc, unsigned long a0, unsigned long a1);
+int pv_vcpu_start(int vcpu, const unsigned long *ctx, char *why, int whylen);
+int pv_vcpu_stop(int vcpu, char *why, int whylen);
+
 /* smp.c */
 int smp_start_hart(unsigned long hartid, unsigned long opaque, char *why, int whylen);
 int smp_wait_status(unsigned long hartid, long want, long *last);
@@ -165,13 +204,26 @@ int strncmp(const char *a, const char *b, unsigned long n);
 char *strstr(const char *hay, const char *needle);
 uint64 udiv64(uint64 n, uint64 d, uint64 *rem);
 
+/* suspend.c, suspend-check.c */
+extern volatile int suspend_busy;
+extern volatile uint32 suspend_entered;
+void suspend_start(void);
+void suspend_block(void);
+void suspend_unblock(void);
+void census_take(int after);
+void suspend_verify(uint32 m, uint32 n);
+uint32 suspend_due(void);
+void suspend_done(uint32 n);
+int suspend_check(char *why, int n);
+
 /* swtch.S */
 struct context;
 void swtch(struct context *old, struct context *new);
 
-/* test-all.c, test-cpu.c */
+/* test-all.c, test-cpu.c, test-pv.c */
 void test_all(void *arg);
 int test_cpu(int (*report)(const char *name, const char *why));
+int test_pv(int (*report)(const char *name, const char *why));
 
 /* test-memwrite.c */
 void test_memwrite(void) NORETURN;
@@ -185,7 +237,7 @@ void sbi_worker(void) NORETURN;
 void test_smp(void) NORETURN;
 void smp_hart(void) NORETURN;
 
-/* thread.c */
+/* thread.c (and threads[] in thread.h) */
 void threadinit(void);
 struct thread *curthread(void);
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg);
@@ -230,6 +282,18 @@ void memwriter_start(void);
 int memwriter_check(char *why, int n);
 void mix_start(void);
 int mix_check(char *why, int n);
+
+/* xs.c */
+extern volatile uint32 xs_nintr, xs_nlost;
+void xsinit(void);
+int xs_present(void);
+int xs_request(uint32 type, const char *a, const void *b, int blen, char *out, int outlen);
+int xs_read(const char *path, char *out, int n);
+int xs_write(const char *path, const char *value, char *out, int n);
+int xs_rm(const char *path, char *out, int n);
+int xs_watch(const char *path, const char *token, char *out, int n);
+int xs_unwatch(const char *path, const char *token, char *out, int n);
+int xs_watch_event(const char *token, char *path, int pathlen, uint64 deadline);
 
 /* xcall.c */
 void xc_poll(void);

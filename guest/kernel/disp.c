@@ -50,13 +50,19 @@ static int anycpu(void) {
 }
 
 /* Queues a RUNNABLE, switched-out thread; the caller holds t->lock. It goes to its bound
- * CPU, else where it last ran if that CPU is online, else to the least busy online CPU. */
+ * CPU, else where it last ran if that CPU is online and its queue is not 2 longer than
+ * the shortest, else to the least busy online CPU. (Stealing alone does not spread load:
+ * a CPU that always has its own thread to run never steals, so every thread created on
+ * one CPU would stay there.) */
 void setrunq(struct thread *t) {
   if (t->state != T_RUNNABLE)
     panic("setrunq: %s not RUNNABLE", t->name);
   int id = t->bound >= 0 ? t->bound : t->cpu;
-  if (t->bound < 0 && cpus[id].state != CPU_ONLINE)
-    id = anycpu();
+  if (t->bound < 0) {
+    int best = anycpu();
+    if (cpus[id].state != CPU_ONLINE || cpus[id].rq.n > cpus[best].rq.n + 1)
+      id = best;
+  }
   struct runq *q = &cpus[id].rq;
   acquire(&q->lock);
   t->next = 0;
@@ -179,6 +185,7 @@ static void idle_loop(void) {
               (int)(c - cpus));
       if (t->cpu != c - cpus)
         t->nmigrate++;
+      t->nrun++;
       t->cpu = c - cpus;
       t->state = T_RUNNING;
       c->cur = t;
@@ -238,7 +245,8 @@ void disp_hart(void) {
   c->tick_on = 0;
   c->idling = 0;
   c->picking = 0;
-  c->phase = PHASE_NONE;
+  /* phase is left alone: it is NONE from boot and whenever the CPU powers off, and a
+   * pauser may already have set WAIT_SAFE on a CPU that was just powered on. */
   idle_loop();
 }
 
@@ -251,6 +259,10 @@ void disp_start(void (*fn)(void *)) {
   me->state = CPU_ONLINE;
   dispatching = 1;
   hartmain = disp_hart;
+  if (pv_present) {   /* event channels and the store: the suspend protocol's and tests' */
+    evtchninit();
+    xsinit();
+  }
   for (int i = 0; i < dt.nharts; i++) {
     int id = (int)dt.harts[i];
     char why[120];

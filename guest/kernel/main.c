@@ -38,6 +38,7 @@ void main(unsigned long hartid, unsigned long dtb) {
   consoleinit();
   threadinit();
   fdtinit(dtb);
+  pvinit();
   timerinit();
   trapinithart();
   timer_disarm();

@@ -45,8 +45,9 @@ int smp_wait_status(unsigned long hartid, long want, long *last) {
 }
 
 /*
- * Starts a stopped hart at secondary_entry with the given opaque value, and checks the
- * HSM states on the way (SBI v2.0 §9: STOPPED, then START_PENDING for a while, then
+ * Starts a stopped hart at secondary_entry with the given opaque value (HSM hart_start,
+ * or with PV vcpu_initialise + vcpu_up from the same registers), and checks the HSM
+ * states on the way (SBI v2.0 §9: STOPPED, then START_PENDING for a while, then
  * STARTED) and that the hart arrived with a0 = its id and a1 = opaque. Returns 0, or -1
  * with the reason in why.
  */
@@ -59,8 +60,14 @@ int smp_start_hart(unsigned long hartid, unsigned long opaque, char *why, int wh
     return -1;
   }
   uint32 starts = c->nstarts;
-  r = sbi_hart_start(hartid, (unsigned long)secondary_entry, opaque);
-  if (r.error) {
+  if (pv_present) {
+    /* The call that also re-creates CPUs after a resume (suspend.c); HSM then reports
+     * the vCPU as it would after hart_start. */
+    unsigned long ctx[FERRY_CTX_WORDS];
+    pv_ctx_entry(ctx, (unsigned long)secondary_entry, hartid, opaque);
+    if (pv_vcpu_start((int)hartid, ctx, why, whylen) < 0)
+      return -1;
+  } else if ((r = sbi_hart_start(hartid, (unsigned long)secondary_entry, opaque)).error) {
     snprintf(why, whylen, "hart %lu: hart_start: %s", hartid, sbi_strerror(r.error));
     return -1;
   }

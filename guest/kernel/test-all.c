@@ -227,9 +227,8 @@ static const char *t_locks(void) {
 
 void test_all(void *arg) {
   (void)arg;
-  int pv = dt.has_hypervisor && sbi_probe_extension(dt.pv_extension).value != 0;
   printf("# dispatcher: %d cpus online, quantum %d us, pv %s\n", ncpus_online(), QUANTUM_US,
-         pv ? "present" : "absent (not needed)");
+         pv_present ? "present" : "absent (not needed)");
   report("locks", t_locks());
   report("threads", t_threads());
   report("sleep_wakeup", t_sleep());
@@ -237,6 +236,7 @@ void test_all(void *arg) {
   report("balancing", ncpus_online() < 2 ? "skip: 1 cpu" : t_balance());
   report("bound", t_bound());
   test_cpu(report);
+  test_pv(report);
   printf("%d passed, %d failed\n", npass, nfail);
   shutdown(nfail > 0);
 }

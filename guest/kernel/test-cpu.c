@@ -247,10 +247,9 @@ static const char *t_offline(void) {
   return res;
 }
 
-/* Power off and on twice: HSM must say STOPPED, cross-calls and pauses leave it out,
- * and after power-on (through secondary_entry) it runs bound threads again. */
-static const char *t_power(void) {
-  int x = other_cpu();
+/* Power CPU x off and on twice: HSM must say STOPPED, cross-calls and pauses leave it
+ * out, and after power-on (through secondary_entry) it runs bound threads again. */
+static const char *power_rounds(int x) {
   char r[120];
   for (int round = 0; round < 2; round++) {
     if (cpu_poweroff(x, r, sizeof r) == 0)
@@ -286,6 +285,22 @@ static const char *t_power(void) {
       return FAILF("thread bound to powered-on cpu %d ran on %d", x, ran_on[x]);
   }
   return 0;
+}
+
+/* CPU 0 refuses to power off; another CPU goes through power_rounds while this thread
+ * stays on CPU 0, so that the other CPU is never CPU 0. */
+static const char *t_power(void) {
+  char r[120];
+  if (cpu_poweroff(0, r, sizeof r) == 0)
+    return "cpu 0 was powered off";
+  if (!strstr(r, "cpu 0"))
+    return FAILF("cpu 0 refused power off for the wrong reason: %s", r);
+  printf("# power off refused: %s\n", r);
+  if (thread_bind(0, r, sizeof r) < 0)
+    return FAILF("bind to cpu 0: %s", r);
+  const char *res = power_rounds(other_cpu());
+  thread_bind(-1, r, sizeof r);
+  return res;
 }
 
 int test_cpu(int (*report)(const char *name, const char *why)) {

@@ -2,8 +2,9 @@
  * test=memwrite: a load for the host's dirty-page logging. Every hart writes
  * pseudo-random 64-bit words to pseudo-random pages of a shared working set of pages=
  * pages (default 1024), forever. The set starts at the first page after the kernel image
- * and must end below the device tree (memlayout.h). After all harts are up the boot hart
- * prints one line, "memwrite started", and nothing is printed after it.
+ * and must end below the device tree and the store's ring page (fdt_free_limit). After
+ * all harts are up the boot hart prints one line, "memwrite started", and nothing is
+ * printed after it.
  *
  * Each hart runs its own xorshift64 generator, seeded from its hart id, so a given
  * hart's sequence of (page, offset, value) is always the same; the interleaving between

@@ -73,6 +73,7 @@ static struct thread *create(const char *name, void (*fn)(void *), void *arg, in
   t->chan = 0;
   t->next = 0;
   t->nmigrate = 0;
+  t->nrun = 0;
   t->bound = bound;
   t->cpu = bound >= 0 ? bound : cpuid();
   memset(&t->ctx, 0, sizeof t->ctx);

@@ -40,7 +40,10 @@ struct thread {
   char name[16];
   char *stack;
   volatile uint32 nmigrate;   /* dispatched on a different CPU than last time */
+  volatile uint32 nrun;       /* times dispatched (disp.c), for the post-resume census */
 };
+
+extern struct thread threads[];   /* thread.c: the table, NTHREAD slots */
 
 /* A CPU's queue of RUNNABLE threads, FIFO. */
 struct runq {

@@ -1,9 +1,10 @@
 /*
- * Supervisor traps. The kernel expects exactly two kinds: the supervisor software
- * interrupt (an IPI, scause = interrupt | 1) and the supervisor timer interrupt
- * (scause = interrupt | 5). Anything else is a bug in the kernel or the hypervisor and
- * panics with scause, sepc and stval, except one exception that a test announced with
- * expect_fault(). Traps arrive through kernelvec (entry.S) with interrupts off (the
+ * Supervisor traps. The kernel expects exactly three kinds: the supervisor software
+ * interrupt (an IPI, scause = interrupt | 1), the supervisor timer interrupt
+ * (scause = interrupt | 5) and, with Ferry's PV extension, the supervisor external
+ * interrupt (an event channel upcall, scause = interrupt | 9). Anything else is a bug in
+ * the kernel or the hypervisor and panics with scause, sepc and stval, except one
+ * exception that a test announced with expect_fault(). Traps arrive through kernelvec (entry.S) with interrupts off (the
  * hardware cleared sstatus.SIE), and the handlers never enable them.
  */
 #include "types.h"
@@ -11,11 +12,12 @@
 #include "defs.h"
 #include "riscv.h"
 
-/* Per-hart trap setup: the vector, and which interrupts may be taken (no external ones:
- * the kernel has no devices). sstatus.SIE stays as the caller has it. */
+/* Per-hart trap setup: the vector, and which interrupts may be taken (external ones only
+ * with PV: they are event channel upcalls, evtchn.c). sstatus.SIE stays as the caller
+ * has it. */
 void trapinithart(void) {
   w_stvec((unsigned long)kernelvec);
-  w_sie(SIE_SSIE | SIE_STIE);
+  w_sie(SIE_SSIE | SIE_STIE | (pv_present ? SIE_SEIE : 0));
 }
 
 /* The next exception on this hart is expected: an SBI call that must fault. The SBI v2.0
@@ -65,6 +67,8 @@ void kerneltrap(void) {
     xc_poll();
   } else if (scause == (SCAUSE_INTERRUPT | IRQ_S_TIMER)) {
     timer_intr(scause);
+  } else if (scause == (SCAUSE_INTERRUPT | IRQ_S_EXT) && pv_present) {
+    evtchn_intr();
   } else if (mycpu()->fault_armed && is_ecall(sepc)) {
     struct cpu *c = mycpu();
     c->fault_cause = scause;

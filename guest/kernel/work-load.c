@@ -42,20 +42,21 @@ void counters_start(void) {
       panic("counters: no thread");
 }
 
+/* Checks return -1 on a failure, 1 when something made no progress (work.c). */
 int counters_check(char *why, int n) {
   int r = 0;
-  for (int i = 0; i < NCPU && !r; i++) {
+  for (int i = 0; i < NCPU; i++) {
     uint32 v = ccount[i];
-    if ((int32)(v - clast[i]) < 0)
+    if ((int32)(v - clast[i]) < 0 && r >= 0)
       r = -1, snprintf(why, n, "cpu %d counter went back from %u to %u", i, clast[i], v);
     clast[i] = v;
   }
-  for (int i = 0; i < ncnt && !r; i++) {
+  for (int i = 0; i < ncnt; i++) {
     uint32 v = tcount[i];
-    if ((int32)(v - tlast[i]) < 0)
+    if ((int32)(v - tlast[i]) < 0 && r >= 0)
       r = -1, snprintf(why, n, "thread %d counter went back from %u to %u", i, tlast[i], v);
-    else if (v == tlast[i] && cnt_rounds > 0)
-      r = -1, snprintf(why, n, "thread %d made no progress in a round", i);
+    else if (v == tlast[i] && cnt_rounds > 0 && r == 0)
+      r = 1, snprintf(why, n, "thread %d made no progress in a round", i);
     tlast[i] = v;
   }
   cnt_rounds++;
@@ -120,7 +121,7 @@ void queues_start(void) {
 
 int queues_check(char *why, int n) {
   int r = 0;
-  for (int i = 0; i < NQ && !r; i++) {
+  for (int i = 0; i < NQ && r >= 0; i++) {
     struct queue *q = &queues[i];
     acquire(&q->lock);
     uint64 queued = 0;
@@ -131,8 +132,8 @@ int queues_check(char *why, int n) {
     else if (q->sumput != q->sumget + queued)
       r = -1, snprintf(why, n, "queue %d: checksum: put %llu, got %llu + queued %llu", i,
                        q->sumput, q->sumget, queued);
-    else if (q->nextget == q->lastget)
-      r = -1, snprintf(why, n, "queue %d: no progress in a round", i);
+    else if (q->nextget == q->lastget && r == 0)
+      r = 1, snprintf(why, n, "queue %d: no progress in a round", i);
     q->lastget = q->nextget;
     release(&q->lock);
   }
@@ -163,6 +164,7 @@ void bound_start(void) {
 }
 
 int bound_check(char *why, int n) {
+  int r = 0;
   for (int id = 0; id < NCPU; id++) {
     if (!bthreads[id])
       continue;
@@ -170,11 +172,11 @@ int bound_check(char *why, int n) {
     if (bbad[id] || bthreads[id]->nmigrate)
       return snprintf(why, n, "thread bound to cpu %d ran elsewhere %u times, migrated %u", id,
                       bbad[id], bthreads[id]->nmigrate), -1;
-    if (loops == blast[id])
-      return snprintf(why, n, "thread bound to cpu %d made no progress", id), -1;
+    if (loops == blast[id] && r == 0)
+      r = 1, snprintf(why, n, "thread bound to cpu %d made no progress", id);
     blast[id] = loops;
   }
-  return 0;
+  return r;
 }
 
 extern char end[];
@@ -224,8 +226,9 @@ int memwriter_check(char *why, int n) {
   uint32 w = mwwrites;
   if (mwbad)
     return snprintf(why, n, "%u write(s) did not read back", mwbad), -1;
-  if (w == mwlast)
-    return snprintf(why, n, "no page written in a round"), -1;
+  int r = w == mwlast ? 1 : 0;
+  if (r)
+    snprintf(why, n, "no page written in a round");
   mwlast = w;
-  return 0;
+  return r;
 }

@@ -12,7 +12,14 @@
  *
  * A failure is sticky: once a check failed, every later line is CHECK FAIL. Each workload
  * (work-load.c, work-mix.c) has a start and a check; a check compares what it sees with
- * what it saw at the previous round (growth, checksums, placement).
+ * what it saw at its previous call (growth, checksums, placement).
+ *
+ * With PV present the thread "suspend" (suspend.c) serves the toolstack's suspend
+ * requests. After each resume N this thread runs one extra verdict round, instead of the
+ * periodic one, and prints
+ *
+ *   CHECK ok work=NAMES resume=N
+ *   CHECK FAIL NAME: what failed (resume=N)
  */
 #include "types.h"
 #include "bootargs.h"
@@ -41,6 +48,59 @@ uint64 work_rand(uint64 *x) {
   return *x;
 }
 
+/* One round over the chosen workloads' checks, only those in *pend. A check returns -1 on
+ * a failure, 1 when something made no progress since its last call, else 0; those that
+ * returned 0 leave *pend. The first failure, or the first "no progress", goes to why.
+ * Returns -1, 1 or 0 the same way. */
+static int round_of_checks(uint32 *pend, char *why, int n) {
+  int r = 0;
+  for (int i = 0; i < NLOADS; i++) {
+    char w[160];
+    if (!(*pend & (1u << i)))
+      continue;
+    int c = loads[i].check(w, sizeof w);
+    if (c == 0)
+      *pend &= ~(1u << i);
+    if (c < 0 || (c > 0 && r == 0))
+      snprintf(why, n, "%s: %s", loads[i].name, w);
+    if (c < 0)
+      return -1;
+    if (c > 0)
+      r = 1;
+  }
+  return r;
+}
+
+/*
+ * After resume N: the first call of every check sets a baseline (what it says about
+ * progress since the last round does not count, only failures do); then progress since
+ * the resume must show in windows of RESUME_CHECK_MS, doubled each time (50 ms ... 1.6 s:
+ * the last is longer than a periodic round, for hosts that starve a vCPU for a while),
+ * each workload in one of them, and every thread ready at the resume must have run again
+ * (suspend-check.c). Usually the first window settles it. Returns -1 with why, or 0.
+ */
+static int resume_round(char *why, int n) {
+  uint32 pend = args.work;
+  if (round_of_checks(&pend, why, n) < 0)
+    return -1;
+  pend = args.work;
+  int r = 0;
+  for (uint64 ms = RESUME_CHECK_MS; ms <= 32 * RESUME_CHECK_MS; ms *= 2) {
+    thread_delay_ms(ms);
+    if ((r = round_of_checks(&pend, why, n)) < 0)
+      return -1;
+    char w[160];
+    int s = suspend_check(w, sizeof w);
+    if (s < 0 || (s > 0 && r == 0))
+      snprintf(why, n, "resume: %s", w);
+    if (s < 0)
+      return -1;
+    if (r == 0 && s == 0)
+      return 0;
+  }
+  return -1;
+}
+
 void work_main(void *arg) {
   (void)arg;
   char names[64];
@@ -53,23 +113,41 @@ void work_main(void *arg) {
     if (args.work & (1u << i))
       loads[i].start();
   printf("work started: %s cpus=%d\n", names, ncpus_online());
+  if (pv_present)
+    suspend_start();
   static char fail[256];
   int failed = 0;
   uint64 next = deadline_ms(REPORT_MS);
-  for (uint32 round = 1;; round++) {
-    while (!expired(next))
+  for (uint32 round = 1;;) {
+    /* No round while a suspend is under way: it would compare across the barrier. */
+    while (suspend_busy || (!expired(next) && !suspend_due()))
       thread_delay_ms(10);
-    next += ms_to_ticks(REPORT_MS);
-    for (int i = 0; i < NLOADS && !failed; i++) {
-      char why[160];
-      if ((args.work & (1u << i)) && loads[i].check(why, sizeof why) < 0) {
-        snprintf(fail, sizeof fail, "%s: %s", loads[i].name, why);
+    uint32 resume = suspend_due();
+    if (resume) {
+      char why[200];
+      if (!failed && resume_round(why, sizeof why) < 0) {
+        snprintf(fail, sizeof fail, "%s", why);
         failed = 1;
       }
+      suspend_done(resume);
+      if (failed)
+        printf("CHECK FAIL %s (resume=%u)\n", fail, resume);
+      else
+        printf("CHECK ok work=%s resume=%u\n", names, resume);
+      next = deadline_ms(REPORT_MS);   /* a whole round of progress before the next */
+      continue;
+    }
+    next += ms_to_ticks(REPORT_MS);
+    uint32 pend = args.work;
+    char why[200];
+    if (!failed && round_of_checks(&pend, why, sizeof why) != 0) {
+      snprintf(fail, sizeof fail, "%s", why);
+      failed = 1;
     }
     if (failed)
       printf("CHECK FAIL %s (round=%u)\n", fail, round);
     else
       printf("CHECK ok work=%s round=%u\n", names, round);
+    round++;
   }
 }

@@ -26,8 +26,25 @@ export class PvBackend {
     this.shared.sharedInfoGpa = table.sharedInfoGpa ?? -1;
   }
 
-  /** Serves a forwarded PV call from vCPU `vcpu` (args: a0, a1 as unsigned numbers). */
+  /** Why this domain's PV state failed, if host code threw while serving it (a bug). */
+  failure: Error | undefined = undefined;
+
+  /**
+   * Serves a forwarded PV call from vCPU `vcpu` (args: a0, a1 as unsigned numbers). Guest
+   * input never throws; if host code does anyway, only this domain pays: it ends as crashed.
+   */
   call(vcpu: number, fid: number, args: readonly number[]): SbiResult {
+    try {
+      return this.serve(fid, args);
+    } catch (e) {
+      this.failure ??= e instanceof Error ? e : new Error(String(e));
+      this.shared.crash();
+      void vcpu;
+      return [SbiError.FAILED, 0];
+    }
+  }
+
+  private serve(fid: number, args: readonly number[]): SbiResult {
     const t = this.table;
     const a0 = args[0] ?? 0;
     const a1 = args[1] ?? 0;
@@ -63,7 +80,6 @@ export class PvBackend {
       case SbiPv.EVTCHN_BIND_VCPU:
         return t.bindVcpu(a0, a1);
       default:
-        void vcpu;
         return [SbiError.NOT_SUPPORTED, 0];
     }
   }

@@ -187,6 +187,11 @@ export class ParallelRunner implements DomainRunner {
     return false;
   }
 
+  /** Instructions a domain's vCPUs have run so far. */
+  instructionsOf(domain: Domain): number {
+    return this.entry(domain).control.instructions;
+  }
+
   /** Instructions run so far over every vCPU. */
   get instructions(): number {
     let total = 0;
