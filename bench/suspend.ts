@@ -10,7 +10,9 @@
  * Each is given in wall time (ms) and in guest instructions retired over all vCPUs meanwhile.
  * The wall times come from the host clock the guest time is derived from, read where the
  * events happen (the suspend call records its guest time; a domain-0 store watch fires on the
- * resume write), not from polling. The median of `rounds` cycles is reported.
+ * resume write), not from polling. The median of `rounds` cycles is reported. The resume
+ * includes starting the new domain's worker threads, one per vCPU. The reference guest
+ * serves at most NCPU (guest/kernel/param.h) CPUs; `guestCpus` says how many it used.
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -37,7 +39,14 @@ async function measure(xlen: 32 | 64, vcpus: number, rounds: number) {
   });
   runner.add(domain);
   const stop = new AbortController();
-  const running = runner.run({ keepAlive: true, signal: stop.signal });
+  let console = "";
+  const running = runner.run({
+    keepAlive: true,
+    signal: stop.signal,
+    onConsole: (_d, bytes) => {
+      console = (console + new TextDecoder().decode(bytes)).slice(-4096);
+    },
+  });
   const feature = () => {
     try {
       return runner.pv.store.readString(0, `/local/domain/${domain.id}/control/feature-suspend`) === "1";
@@ -54,12 +63,13 @@ async function measure(xlen: 32 | 64, vcpus: number, rounds: number) {
   const resumeInsns: number[] = [];
   let nextId = 2;
   for (let i = 0; i < rounds; i++) {
-    const i0 = runner.instructions;
+    const i0 = runner.instructionsOf(domain);
     const t0 = epochTicks();
     const mode = await suspendDomain(runner, domain, { timeoutMs: 60_000 });
     if (mode !== "cooperative") throw new Error("the guest was saved transparently");
     suspendMs.push((domain.shared.timeBase + domain.shared.suspendTime - t0) / TICKS_PER_MS);
-    suspendInsns.push(runner.instructions - i0);
+    // Every vCPU has stopped: the count is final.
+    suspendInsns.push(runner.instructionsOf(domain) - i0);
     const image = await captureDomain(runner, domain, mode);
     const old = domain;
     const id = nextId++;
@@ -86,9 +96,11 @@ async function measure(xlen: 32 | 64, vcpus: number, rounds: number) {
   await runner.release(domain);
   stop.abort();
   await running;
+  const cpus = [...console.matchAll(/^suspend: resumed \d+ new-domain cpus=(\d+)$/gm)].at(-1)?.[1];
   return {
     xlen,
     vcpus,
+    guestCpus: cpus === undefined ? null : Number(cpus),
     rounds,
     suspend: { wallMs: round(median(suspendMs)), guestInstructions: median(suspendInsns) },
     resume: { wallMs: round(median(resumeMs)), guestInstructions: median(resumeInsns) },
