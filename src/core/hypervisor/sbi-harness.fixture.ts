@@ -48,3 +48,15 @@ export function call(v: Vcpu, eid: number, fid: number, ...args: (number | bigin
   const signed = (x: bigint): bigint => BigInt.asIntN(h.xlen, x);
   return [signed(h.getX(10)), h.getX(11)];
 }
+
+/** xorshift32 from `seed`: the hostile-argument tests' reproducible random numbers. */
+export function randomSource(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}

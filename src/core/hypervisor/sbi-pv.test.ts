@@ -9,7 +9,7 @@ import { Csr } from "../cpu/csr-numbers.js";
 import { Irq } from "../cpu/interrupts.js";
 import { DomainRunState, Slot } from "./domain-shared-state.js";
 import { SbiPv, VcpuContextWord } from "./pv-numbers.js";
-import { call, makeVcpus } from "./sbi-harness.fixture.js";
+import { call, makeVcpus, randomSource } from "./sbi-harness.fixture.js";
 import { HartState, SbiError, SbiExtension } from "./sbi-numbers.js";
 
 const PV = SbiExtension.FERRY_PV;
@@ -103,13 +103,7 @@ for (const xlen of [64, 32] as const) {
   test(`PV calls with hostile random arguments never throw and return defined errors (rv${xlen})`, () => {
     const { vcpus, domain } = makeVcpus(xlen);
     const errors = new Set<number>(Object.values(SbiError));
-    let seed = 0x9e3779b9;
-    const rand = (): number => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return seed >>> 0;
-    };
+    const rand = randomSource(0x9e3779b9);
     const value = (): bigint => {
       switch (rand() % 5) {
         case 0:

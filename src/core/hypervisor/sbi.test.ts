@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Slot } from "./domain-shared-state.js";
-import { call, makeVcpus } from "./sbi-harness.fixture.js";
+import { call, makeVcpus, randomSource } from "./sbi-harness.fixture.js";
 import {
   FERRY_SBI_IMPL_ID,
   HartState,
@@ -67,13 +67,7 @@ for (const xlen of [64, 32] as const) {
   test(`SBI calls with hostile random arguments never throw and return defined errors (rv${xlen})`, () => {
     const { domain, vcpus } = makeVcpus(xlen);
     const extensions = Object.values(SbiExtension);
-    let seed = 0x2545f491;
-    const rand = (): number => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return seed >>> 0;
-    };
+    const rand = randomSource(0x2545f491);
     const value = (): bigint => {
       switch (rand() % 6) {
         case 0:
