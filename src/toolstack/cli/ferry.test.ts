@@ -26,8 +26,6 @@ function programFile(name: string, code: string): string {
   return path;
 }
 
-/** `j .` */
-const SPIN = programFile("spin.elf", "6f 00 00 00");
 /** Echoes UART input until 'q', then exits through the finisher with status 0. */
 const ECHO = programFile(
   "echo.elf",
@@ -69,14 +67,24 @@ test("ferry run feeds stdin to the guest's UART", () => {
 });
 
 test("ferry run stops on SIGTERM with status 143", async () => {
-  const child = spawn(process.execPath, [FERRY, "run", "--machine", "bare", SPIN], {
+  const child = spawn(process.execPath, [FERRY, "run", "--machine", "bare", ECHO], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stderr = "";
+  let stdout = "";
   child.stderr.on("data", (b: Buffer) => {
     stderr += b.toString();
   });
-  await new Promise((r) => setTimeout(r, 500));
+  // Once the guest echoes a line, ferry is running it (its signal handlers are installed):
+  // no guess about how long Node takes to start on a loaded machine.
+  const echoed = new Promise<void>((resolve) => {
+    child.stdout.on("data", (b: Buffer) => {
+      stdout += b.toString();
+      if (stdout.includes("ready")) resolve();
+    });
+  });
+  child.stdin.write("ready\n");
+  await echoed;
   child.kill("SIGTERM");
   const status = await new Promise((r) => child.on("close", r));
   assert.equal(status, 143);
