@@ -55,5 +55,5 @@ for (const xlen of [64, 32] as const) {
 // workloads' own once-a-second progress checks fail with no suspend at all. Every count from
 // 1 to 16 is covered in deterministic mode.
 test("an 8-vCPU guest saves, restores and cancels (parallel, rv64)", async () => {
-  await cycles(64, 8, 4);
+  await cycles(64, 8, 3);
 });
