@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { DeterministicRunner } from "../hypervisor/deterministic-runner.js";
+import { captureDomain } from "./capture-domain.js";
 import type { DomainImage, DomainRecord } from "./domain-image.js";
 import { ImageError } from "./domain-image.js";
 import { GuestSession } from "./guest-session.fixture.js";
@@ -102,6 +103,31 @@ test("suspend racing with cross-calls, ticks, migration, bound threads and CPUs 
     assert.match(verdict, /^CHECK ok /, `seed ${seed} (rv${xlen}):\n${s.tail()}`);
     await s.runner.release(s.domain);
   }
+});
+
+test("a domain captured on one host restores on another, whose store and event channels are its own", async () => {
+  const s = session(64, 4, 21);
+  await announced(s);
+  const mode = await suspendDomain(s.runner, s.domain);
+  const image = await captureDomain(s.runner, s.domain, mode);
+  await s.runner.release(s.domain);
+  let output = "";
+  const other = new DeterministicRunner({
+    seed: 22,
+    instructionsPerTick: 1,
+    onConsole: (_d, bytes) => {
+      output += new TextDecoder().decode(bytes);
+    },
+  });
+  const moved = await restoreDomain(other, image, { id: 9, name: "moved" });
+  assert.equal(s.runner.pv.store.isIntroduced(s.domain.id), false, "gone from the first host");
+  assert.equal(other.pv.store.readString(0, "/local/domain/9/name"), "guest", "its store subtree came along");
+  const verdict = await other.waitFor(() => /^CHECK .*resume=1$/m.test(output), 5_000);
+  assert.ok(verdict, output);
+  assert.match(output, /^suspend: resumed 1 new-domain cpus=\d+$/m);
+  assert.match(output, /^CHECK ok .*resume=1$/m, output);
+  assert.equal(other.pv.store.readString(0, "/local/domain/9/control/resume-count"), "1");
+  assert.ok(moved.running);
 });
 
 test("a guest that does not announce the protocol is saved transparently with every vCPU context", async () => {
