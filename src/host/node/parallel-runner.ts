@@ -29,6 +29,7 @@ import type { PageRun } from "../../core/memory/dirty-log.js";
 import { PvMailbox } from "./pv-mailbox.js";
 import { VcpuControl } from "./vcpu-control.js";
 import { VcpuWorkerError, VcpuWorkerHandle } from "./vcpu-worker-handle.js";
+import { VcpuWorkerPool } from "./vcpu-worker-pool.js";
 
 export interface ParallelRunnerOptions {
   /** Instructions per slice (default 20,000): the longest a pause or request waits. */
@@ -41,6 +42,11 @@ export interface ParallelRunnerOptions {
   readonly workerScript?: URL;
   /** The PV services (store, event channels) of this host; a new one by default. */
   readonly pv?: PvHost;
+  /**
+   * vCPU threads to keep started ahead of need (default 0), so that a domain added later —
+   * a restore, an incoming migration — does not wait for threads to start. See `reserve`.
+   */
+  readonly spareWorkers?: number;
 }
 
 export interface RunOptions {
@@ -71,6 +77,7 @@ const CATCH_UP_LIMIT_MS = 10_000;
 
 export class ParallelRunner implements DomainRunner {
   readonly pv: PvHost;
+  private readonly pool: VcpuWorkerPool;
   private readonly entries = new Map<Domain, Entry>();
   private readonly sliceInstructions: number;
   private readonly waitForInput: boolean;
@@ -85,6 +92,7 @@ export class ParallelRunner implements DomainRunner {
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
     this.workerScript = options.workerScript ?? new URL("./vcpu-worker.js", import.meta.url);
     this.pv = options.pv ?? new PvHost();
+    this.pool = new VcpuWorkerPool(this.workerScript, options.spareWorkers ?? 0);
     if (!Number.isInteger(this.sliceInstructions) || this.sliceInstructions < 1) {
       throw new RangeError("sliceInstructions must be a positive integer");
     }
@@ -174,11 +182,22 @@ export class ParallelRunner implements DomainRunner {
           data,
           (e) => this.crashed(entry, e),
           () => mailbox.answer(serve),
+          this.pool.take(),
         ),
       );
     }
     if (resume && this.running) void this.resume(entry);
     return entry;
+  }
+
+  /** Keeps at least `n` vCPU threads started ahead of need (e.g. before a restore of n vCPUs). */
+  reserveWorkers(n: number): void {
+    this.pool.reserve(n);
+  }
+
+  /** Ends the spare vCPU threads (domains' own threads end with their domains). */
+  async close(): Promise<void> {
+    await this.pool.close();
   }
 
   /** True while some added domain has not ended (it runs, is paused or is suspended). */

@@ -11,7 +11,8 @@ import { GuestSession } from "../../core/snapshot/guest-session.fixture.js";
 import { ParallelRunner } from "./parallel-runner.js";
 
 async function cycles(xlen: 32 | 64, vcpus: number, count: number): Promise<void> {
-  const runner = new ParallelRunner({ pollMs: 1 });
+  // Restores take their vCPU threads from spares started ahead (vcpu-worker-pool.ts).
+  const runner = new ParallelRunner({ pollMs: 1, spareWorkers: vcpus });
   const s = new GuestSession(runner, {
     kernel: readFileSync(`guest/images/kernel-rv${xlen}.elf`),
     vcpus,
@@ -42,6 +43,7 @@ async function cycles(xlen: 32 | 64, vcpus: number, count: number): Promise<void
     await runner.release(s.domain);
     stop.abort();
     await running;
+    await runner.close();
   }
 }
 

@@ -11,7 +11,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { VcpuState } from "../../core/hypervisor/vcpu-state.js";
-import type { VcpuRequest, VcpuWorkerData, VcpuWorkerMessage } from "./vcpu-worker-protocol.js";
+import type { VcpuAttach, VcpuRequest, VcpuWorkerData, VcpuWorkerMessage } from "./vcpu-worker-protocol.js";
 
 export class VcpuWorkerError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -45,8 +45,20 @@ export class VcpuWorkerHandle {
     private readonly onCrash: (error: VcpuWorkerError) => void,
     /** Called when the vCPU waits for a PV call in its mailbox. */
     private readonly onPvCall: () => void = () => {},
+    /** A thread started ahead of need, without workerData (vcpu-worker-pool.ts). */
+    spare?: Worker,
   ) {
-    this.worker = new Worker(script, { workerData: data, name: `${data.descriptor.name}/vcpu${data.vcpu}` });
+    if (spare === undefined) {
+      this.worker = new Worker(script, {
+        workerData: data,
+        name: `${data.descriptor.name}/vcpu${data.vcpu}`,
+      });
+    } else {
+      this.worker = spare;
+      this.worker.removeAllListeners();
+      const attach: VcpuAttach = { type: "attach", data };
+      this.worker.postMessage(attach);
+    }
     this.worker.unref();
     this.worker.on("message", (m: VcpuWorkerMessage) => this.receive(m));
     this.worker.on("error", (e) => {
@@ -103,7 +115,13 @@ export class VcpuWorkerHandle {
     });
   }
 
-  /** Asks the thread to finish, and terminates it if it has not within a grace period. */
+  /**
+   * Asks the thread to finish, then ends it. Its reply to `stop` is its last message (the
+   * run loop has ended), so terminating then loses nothing — and does not wait for a timer
+   * the thread no longer needs: an `Atomics.waitAsync` timeout keeps a thread's event loop
+   * alive until it expires, even after the wait was woken. Without a reply within a grace
+   * period the thread is terminated anyway.
+   */
   async stop(): Promise<void> {
     if (this.gone) return;
     this.stopping = true;
@@ -112,7 +130,6 @@ export class VcpuWorkerHandle {
       timer = setTimeout(resolve, STOP_GRACE_MS);
     });
     await Promise.race([this.request({ type: "stop" }).catch(() => undefined), grace]);
-    await Promise.race([this.exited, grace]);
     clearTimeout(timer);
     if (!this.gone) await this.worker.terminate();
     await this.exited;

@@ -25,6 +25,12 @@ export interface VcpuWorkerData {
   readonly pvMailbox: SharedArrayBuffer;
 }
 
+/** The first message to a thread started without workerData: the vCPU it will run. */
+export interface VcpuAttach {
+  readonly type: "attach";
+  readonly data: VcpuWorkerData;
+}
+
 export type VcpuRequest =
   /** Run (again) if the domain is running. */
   | { readonly id: number; readonly type: "run" }

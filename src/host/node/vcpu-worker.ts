@@ -1,6 +1,7 @@
 /**
  * Entry of a vCPU worker thread (parallel mode, DESIGN.md §6): attaches to the domain
- * described in `workerData`, builds its one vCPU and runs it until told to stop.
+ * described in `workerData` — or, for a thread started ahead of need (vcpu-worker-pool.ts),
+ * in the first message it receives — builds its one vCPU and runs it until told to stop.
  *
  * The loop runs slices while the vCPU has work, returning to the event loop every YIELD_MS
  * so requests get through. When the vCPU is idle, HSM-stopped, paused or its domain has
@@ -23,7 +24,13 @@ import { captureVcpuState, restoreVcpuState } from "../../core/hypervisor/vcpu-s
 import { PvMailbox } from "./pv-mailbox.js";
 import { SleepKind, VcpuControl } from "./vcpu-control.js";
 import { VcpuThreadHost } from "./vcpu-thread-host.js";
-import type { VcpuReply, VcpuRequest, VcpuWorkerData, VcpuWorkerMessage } from "./vcpu-worker-protocol.js";
+import type {
+  VcpuAttach,
+  VcpuReply,
+  VcpuRequest,
+  VcpuWorkerData,
+  VcpuWorkerMessage,
+} from "./vcpu-worker-protocol.js";
 
 const YIELD_MS = 4;
 
@@ -37,7 +44,11 @@ const waitAsync = (
 
 if (parentPort === null) throw new Error("vcpu-worker.js must run as a worker thread");
 const port = parentPort;
-const data = workerData as VcpuWorkerData;
+const data =
+  (workerData as VcpuWorkerData | null) ??
+  (await new Promise<VcpuWorkerData>((resolve) => {
+    port.once("message", (m: VcpuAttach) => resolve(m.data));
+  }));
 const id = data.vcpu;
 const domain = new AttachedDomain(data.descriptor);
 const shared = domain.shared;
@@ -152,9 +163,11 @@ port.on("message", (request: VcpuRequest) => {
     post(reply);
     return;
   }
-  // The last message: sent once the loop has left its slice, then the thread may end.
+  // The last message: sent once the loop has left its slice; then the thread ends at once
+  // (an Atomics.waitAsync timeout would otherwise keep it alive until it expires).
   void loopDone.then(() => {
     post(reply);
     port.close();
+    process.exit(0);
   });
 });
