@@ -103,4 +103,18 @@ static inline int cpuid(void) {
   return (int)(mycpu() - cpus);
 }
 
+/* CPU sets (cpuset, types.h): bit id is CPU id. Print one with %llx. RV32 has no 64-bit
+ * atomics, so a set that several CPUs add to at once must be built another way (per-CPU
+ * flags, test-all.c). */
+_Static_assert(NCPU <= 64, "a cpuset is one uint64");
+#define CPUSET_ALL (~(cpuset)0)
+
+static inline cpuset cpubit(int id) {
+  return (cpuset)1 << id;
+}
+
+static inline int cpuset_has(cpuset s, int id) {
+  return (int)((s >> id) & 1);
+}
+
 #endif

@@ -96,7 +96,7 @@ int cpu_offline(int id, char *why, int whylen) {
   if (r == 1) {
     __atomic_store_n(&c->state, CPU_OFFLINE, __ATOMIC_SEQ_CST);
     c->need_resched = 1;
-    xc_call(1u << id, nothing, 0);   /* the IPI makes its running thread yield */
+    xc_call(cpubit(id), nothing, 0);   /* the IPI makes its running thread yield */
     wait_idle(id);                   /* yields this thread off it too, if it is there */
     r = 0;
   }
@@ -112,7 +112,7 @@ int cpu_online(int id, char *why, int whylen) {
   int r = 0;
   if (c->state == CPU_OFFLINE) {
     __atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_SEQ_CST);
-    xc_call(1u << id, nothing, 0);   /* wakes its idle loop to arm the quantum timer */
+    xc_call(cpubit(id), nothing, 0);   /* wakes its idle loop to arm the quantum timer */
   } else if (c->state != CPU_ONLINE) {
     snprintf(why, whylen, "cpu %d is %s", id, cpu_state_name(c->state));
     r = -1;
@@ -138,7 +138,7 @@ int cpu_poweroff(int id, char *why, int whylen) {
     snprintf(why, whylen, "cpu %d is %s, not offline", id, cpu_state_name(c->state));
   } else {
     __atomic_store_n(&c->poweroff_req, 1, __ATOMIC_SEQ_CST);
-    sbi_send_ipi(1UL << id, 0);
+    ipi_send(cpubit(id));
     uint64 deadline = deadline_ms(TIMEOUT_MS);
     while (__atomic_load_n(&c->state, __ATOMIC_SEQ_CST) != CPU_POWEROFF && !expired(deadline))
       yield();

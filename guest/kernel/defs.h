@@ -65,7 +65,7 @@ long evtchn_send(int port);
 void evtchn_teardown(void);
 void evtchn_resume(void);
 int evtchn_ipi_port(int id);
-int evtchn_ipi_ping(uint32 mask, uint64 deadline, char *why, int whylen);
+int evtchn_ipi_ping(cpuset s, uint64 deadline, char *why, int whylen);
 void evtchn_intr(void);
 
 /* fdt.c */
@@ -178,6 +178,7 @@ int pv_vcpu_stop(int vcpu, char *why, int whylen);
 /* smp.c */
 int smp_start_hart(unsigned long hartid, unsigned long opaque, char *why, int whylen);
 int smp_wait_status(unsigned long hartid, long want, long *last);
+long ipi_send(cpuset s);
 struct sbiret ipi_post(unsigned long target);
 int ipi_wait_ack(unsigned long target, uint64 deadline);
 void ipi_intr(void);
@@ -211,7 +212,7 @@ void suspend_start(void);
 void suspend_block(void);
 void suspend_unblock(void);
 void census_take(int after);
-void suspend_verify(uint32 m, uint32 n);
+void suspend_verify(cpuset m, uint32 n);
 uint32 suspend_due(void);
 void suspend_done(uint32 n);
 int suspend_check(char *why, int n);
@@ -297,10 +298,10 @@ int xs_watch_event(const char *token, char *path, int pathlen, uint64 deadline);
 
 /* xcall.c */
 void xc_poll(void);
-uint32 xc_call(uint32 mask, void (*fn)(void *), void *arg);
-uint32 xc_others(void);
+cpuset xc_call(cpuset s, void (*fn)(void *), void *arg);
+cpuset xc_others(void);
 void (*pause_handler_set(void (*fn)(void)))(void);
-uint32 pause_cpus(void);
+cpuset pause_cpus(void);
 void start_cpus(void);
 
 #endif

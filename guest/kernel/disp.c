@@ -24,7 +24,7 @@ volatile int dispatching;   /* set once, when the dispatcher starts: traps preem
 static struct thread idlethreads[NCPU];
 
 static void poke(int id) {
-  sbi_send_ipi(1UL << id, 0);
+  ipi_send(cpubit(id));
 }
 
 /* Wakes one idle online CPU other than this one, so it can steal. */

@@ -160,12 +160,12 @@ int evtchn_ipi_port(int id) {
   return id >= 0 && id < NCPU && ipi_kept[id] >= 0 ? kept[ipi_kept[id]].port : 0;
 }
 
-/* Sends on the IPI channel of every CPU in mask, then waits, yielding, until each one's
+/* Sends on the IPI channel of every CPU in s, then waits, yielding, until each one's
  * handler ran there. 0, or -1 with why. Called from a thread (interrupts on). */
-int evtchn_ipi_ping(uint32 mask, uint64 deadline, char *why, int whylen) {
+int evtchn_ipi_ping(cpuset s, uint64 deadline, char *why, int whylen) {
   uint32 before[NCPU];
   for (int id = 0; id < NCPU; id++) {
-    if (!(mask & (1u << id)))
+    if (!cpuset_has(s, id))
       continue;
     int port = evtchn_ipi_port(id);
     before[id] = evtchn_ipi_hits[id];
@@ -176,7 +176,7 @@ int evtchn_ipi_ping(uint32 mask, uint64 deadline, char *why, int whylen) {
     }
   }
   for (int id = 0; id < NCPU; id++)
-    while ((mask & (1u << id)) && evtchn_ipi_hits[id] == before[id]) {
+    while (cpuset_has(s, id) && evtchn_ipi_hits[id] == before[id]) {
       if (expired(deadline)) {
         snprintf(why, whylen, "cpu %d: ipi port %d never delivered", id, evtchn_ipi_port(id));
         return -1;

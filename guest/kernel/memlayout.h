@@ -7,7 +7,9 @@
  *                           512 KiB are PMP-protected and listed under /reserved-memory);
  *                           on Ferry all of RAM is the domain's.
  *   KERNBASE   0x8020_0000  _entry; kernel text, rodata, data
- *                           bss: cpus[], kernel stacks (NCPU x KSTACKSIZE), resume stacks
+ *                           bss: cpus[] (NCPU x CPU_STRIDE), kernel stacks (NCPU x
+ *                           KSTACKSIZE), resume stacks, thread stacks (NTHREAD x
+ *                           TSTACKSIZE): about 3.5 MiB with 64 CPUs
  *   end                     first byte after the image (linker symbol)
  *   PGROUNDUP(end)          free RAM; test=memwrite writes pages= pages from here
  *     ...

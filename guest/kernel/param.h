@@ -2,10 +2,12 @@
 #ifndef PARAM_H
 #define PARAM_H
 
-#define NCPU 16               /* hart ids must be below this; higher ids are ignored */
+#define NCPU 64               /* hart ids must be below this; higher ids are ignored. At
+                                 most 64: a cpuset (types.h) is one uint64 */
 #define KSTACKSIZE 16384      /* per-hart kernel stack */
 #define RSTACKSIZE 1024       /* per-hart stack used only between resume_entry and longjmp */
-#define CPU_STRIDE 2048       /* sizeof(struct cpu), fixed so entry.S can index cpus[] */
+#define CPU_STRIDE 4096       /* sizeof(struct cpu), fixed so entry.S can index cpus[];
+                                 its mbox[] and xc[] grow with NCPU */
 #define MAXBOOTARGS 256       /* longest /chosen/bootargs accepted */
 
 #define DEFAULT_IPIS 10       /* ipis=: IPI messages each hart sends to each other hart */
@@ -13,8 +15,9 @@
 #define DEFAULT_TICK_US 1000  /* tick_us=: timer period in microseconds */
 #define DEFAULT_PAGES 1024    /* pages=: memwrite working set in 4 KiB pages */
 
-#define NTHREAD 96            /* kernel threads, idle threads not counted; work=all
-                                 with N CPUs takes 4N + 9 (16 CPUs: 73) */
+#define NTHREAD 256           /* kernel threads, idle threads not counted; work=all
+                                 with N CPUs takes 3N + N/2 + 9 (64 CPUs: 233), test=all
+                                 at most 3N + 1 */
 #define TSTACKSIZE 8192       /* per-thread stack */
 #define QUANTUM_US 2000       /* dispatcher tick: a running thread is preempted this often */
 #define DEFAULT_RATE 4        /* rate=: memwriter pages dirtied per millisecond */

@@ -1,5 +1,6 @@
 /*
- * Harts: starting them with HSM, IPI messages between them, and a barrier.
+ * Harts: starting them with HSM, IPIs to a set of them, IPI messages between them, and a
+ * barrier.
  *
  * IPI messages. An SSIP is one pending bit: two IPIs that arrive before the target takes
  * the first merge into one interrupt, so interrupts cannot be counted to prove delivery.
@@ -102,6 +103,25 @@ int smp_start_hart(unsigned long hartid, unsigned long opaque, char *why, int wh
     return -1;
   }
   return 0;
+}
+
+/*
+ * Sends an IPI to every hart in s. send_ipi's hart_mask is an unsigned long, XLEN bits
+ * counted from hart_mask_base, so a set of up to 64 harts takes one call per XLEN-hart
+ * group that has a member: one call on RV64, up to two (bases 0 and 32) on RV32. Returns
+ * the first error, or 0; the other groups are still sent to.
+ */
+long ipi_send(cpuset s) {
+  long err = 0;
+  for (int base = 0; base < NCPU; base += __riscv_xlen) {
+    unsigned long m = (unsigned long)(s >> base);
+    if (m) {
+      long e = sbi_send_ipi(m, base).error;
+      if (e && !err)
+        err = e;
+    }
+  }
+  return err;
 }
 
 /* Posts one message to target and sends the IPI; returns send_ipi's result. */

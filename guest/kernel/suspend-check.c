@@ -76,7 +76,7 @@ static int census_bad(struct census *c, const char *when) {
 /* From the suspend thread after resume n (interrupts on, cpu_lock free): checks the
  * census and pings the IPI channel of CPU 0 and of every CPU in m, then makes the
  * verdict round due. */
-void suspend_verify(uint32 m, uint32 n) {
+void suspend_verify(cpuset m, uint32 n) {
   struct census *a = &cen[0], *b = &cen[1];
   fail[0] = 0;
   if (census_bad(a, "before the suspend") || census_bad(b, "after the resume")) {
@@ -87,7 +87,7 @@ void suspend_verify(uint32 m, uint32 n) {
              b->sleeping);
   } else {
     char why[100];
-    if (evtchn_ipi_ping(m | 1, deadline_ms(TIMEOUT_MS), why, sizeof why) < 0)
+    if (evtchn_ipi_ping(m | cpubit(0), deadline_ms(TIMEOUT_MS), why, sizeof why) < 0)
       snprintf(fail, sizeof fail, "not running after the resume: %s", why);
   }
   __atomic_store_n(&due, n, __ATOMIC_RELEASE);

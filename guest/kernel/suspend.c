@@ -90,18 +90,18 @@ static void ctx_from_jb(unsigned long *ctx, int id) {
   ctx[FERRY_CTX_SIE] = c->sus_sie;
 }
 
-/* Steps 1-4 above; returns the mask of CPUs brought back. Runs bound to CPU 0. */
-static uint32 barrier_and_suspend(int *fresh) {
+/* Steps 1-4 above; returns the set of CPUs brought back. Runs bound to CPU 0. */
+static cpuset barrier_and_suspend(int *fresh) {
   char why[120];
   cpu_lock_enter();
   void (*old)(void) = pause_handler_set(pause_suspend);
   resuming = 0;
   for (int id = 0; id < NCPU; id++)
     cpus[id].sus_resumed = 0;
-  uint32 m = pause_cpus();   /* interrupts off on this CPU until start_cpus */
+  cpuset m = pause_cpus();   /* interrupts off on this CPU until start_cpus */
   census_take(0);
   for (int id = 0; id < NCPU; id++)
-    if ((m & (1u << id)) && pv_vcpu_stop(id, why, sizeof why) < 0)
+    if (cpuset_has(m, id) && pv_vcpu_stop(id, why, sizeof why) < 0)
       panic("suspend: %s", why);
   evtchn_teardown();
   timer_disarm();
@@ -121,7 +121,7 @@ static uint32 barrier_and_suspend(int *fresh) {
   }
   __atomic_store_n(&resuming, 1, __ATOMIC_RELEASE);
   for (int id = 0; id < NCPU; id++) {
-    if (!(m & (1u << id)))
+    if (!cpuset_has(m, id))
       continue;
     unsigned long ctx[FERRY_CTX_WORDS];
     if (*fresh) {
@@ -134,7 +134,7 @@ static uint32 barrier_and_suspend(int *fresh) {
   }
   uint64 deadline = deadline_ms(TIMEOUT_MS);
   for (int id = 0; id < NCPU; id++)
-    while ((m & (1u << id)) && !__atomic_load_n(&cpus[id].sus_resumed, __ATOMIC_ACQUIRE))
+    while (cpuset_has(m, id) && !__atomic_load_n(&cpus[id].sus_resumed, __ATOMIC_ACQUIRE))
       if (expired(deadline))
         panic("suspend: cpu %d never came back after the resume", id);
   census_take(1);
@@ -158,10 +158,10 @@ static int do_suspend(void) {
       panic("suspend: cannot bring cpu 0 online: %s", why);
   }
   int fresh;
-  uint32 m = barrier_and_suspend(&fresh);
+  cpuset m = barrier_and_suspend(&fresh);
   int k = 1;
   for (int id = 0; id < NCPU; id++)
-    k += (m >> id) & 1;
+    k += cpuset_has(m, id);
   thread_bind(-1, why, sizeof why);
   if (cpu0_was_offline && cpu_offline(0, why, sizeof why) < 0)
     printf("# suspend: cpu 0 stays online: %s\n", why);

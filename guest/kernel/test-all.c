@@ -38,21 +38,37 @@ static int report(const char *name, const char *why) {
 static char why[160];
 #define FAILF(...) (snprintf(why, sizeof why, __VA_ARGS__), why)
 
+/* CPU sets that several CPUs add themselves to at once are kept as one flag per CPU,
+ * each set by its own CPU (RV32 has no 64-bit atomic OR to build a cpuset directly). */
+void flags_clear(volatile uint8 *f) {
+  for (int i = 0; i < NCPU; i++)
+    f[i] = 0;
+}
+
+/* The CPUs whose flag is set. */
+cpuset flagged(volatile uint8 *f) {
+  cpuset s = 0;
+  for (int i = 0; i < NCPU; i++)
+    if (f[i])
+      s |= cpubit(i);
+  return s;
+}
+
 /* Spinners: unbound threads that never yield, noting every CPU they run on. */
 static volatile int spin_stop;
-static volatile uint32 spin_seen;
+static volatile uint8 spin_on[NCPU];
 static struct thread *spinners[2 * NCPU];
 static int nspinners;
 
 static void spinner(void *arg) {
   (void)arg;
   while (!spin_stop)
-    __atomic_or_fetch(&spin_seen, 1u << cpuid(), __ATOMIC_RELAXED);
+    __atomic_store_n(&spin_on[cpuid()], 1, __ATOMIC_RELAXED);
 }
 
 void spin_start(int n) {
   spin_stop = 0;
-  spin_seen = 0;
+  flags_clear(spin_on);
   for (nspinners = 0; nspinners < n; nspinners++)
     if (!(spinners[nspinners] = thread_create("spinner", spinner, 0)))
       panic("spin_start: no thread");
@@ -65,18 +81,18 @@ void spin_end(void) {
   nspinners = 0;
 }
 
-int popcount(uint32 x) {
+int popcount(cpuset x) {
   int n = 0;
   for (; x; x &= x - 1)
     n++;
   return n;
 }
 
-uint32 online_mask(void) {
-  uint32 m = 0;
+cpuset online_mask(void) {
+  cpuset m = 0;
   for (int i = 0; i < NCPU; i++)
     if (cpus[i].state == CPU_ONLINE)
-      m |= 1u << i;
+      m |= cpubit(i);
   return m;
 }
 
@@ -159,14 +175,14 @@ static const char *t_preempt(void) {
 
 /* balancing: 2N spinners created here must spread to every online CPU. */
 static const char *t_balance(void) {
-  uint32 want = online_mask();
+  cpuset want = online_mask();
   spin_start(2 * popcount(want));
   uint64 dl = deadline_ms(3000);
-  while ((spin_seen & want) != want && !expired(dl))
+  while ((flagged(spin_on) & want) != want && !expired(dl))
     thread_delay_ms(10);
-  uint32 seen = spin_seen;
+  cpuset seen = flagged(spin_on);
   spin_end();
-  return (seen & want) == want ? 0 : FAILF("spinners ran on cpus 0x%x of 0x%x", seen, want);
+  return (seen & want) == want ? 0 : FAILF("spinners ran on cpus 0x%llx of 0x%llx", seen, want);
 }
 
 /* bound: a thread bound to each CPU checks, under load, that it never runs elsewhere. */
@@ -184,11 +200,11 @@ static void boundchk(void *arg) {
 }
 static const char *t_bound(void) {
   struct thread *t[NCPU] = {0};
-  uint32 m = online_mask();
+  cpuset m = online_mask();
   bound_bad = 0;
   spin_start(2 * popcount(m));
   for (int i = 0; i < NCPU; i++)
-    if (m & (1u << i)) {
+    if (cpuset_has(m, i)) {
       bound_loops[i] = 0;
       if (!(t[i] = thread_create_bound("bound", boundchk, (void *)(unsigned long)i, i, why,
                                        sizeof why)))

@@ -12,8 +12,10 @@
 
 void spin_start(int n);
 void spin_end(void);
-int popcount(uint32 x);
-uint32 online_mask(void);
+int popcount(cpuset x);
+cpuset online_mask(void);
+void flags_clear(volatile uint8 *f);
+cpuset flagged(volatile uint8 *f);
 
 static char why[160];
 #define FAILF(...) (snprintf(why, sizeof why, __VA_ARGS__), why)
@@ -23,10 +25,10 @@ static void note_cpu(void *arg) {
   int i = (int)(unsigned long)arg;
   ran_on[i] = cpuid();
 }
-static volatile uint32 hits;
+static volatile uint8 hit_on[NCPU];   /* CPUs that ran hit (flags: test-all.c) */
 static void hit(void *arg) {
   (void)arg;
-  __atomic_or_fetch(&hits, 1u << cpuid(), __ATOMIC_RELAXED);
+  __atomic_store_n(&hit_on[cpuid()], 1, __ATOMIC_RELAXED);
 }
 
 /* Another online CPU than the caller's, preferring the highest id; -1 if none. */
@@ -47,9 +49,9 @@ static const char *t_xcall_one(void) {
     if (i == me || cpus[i].state != CPU_ONLINE)
       continue;
     ran_on[i] = -1;
-    uint32 m = xc_call(1u << i, note_cpu, (void *)(unsigned long)i);
-    if (m != (1u << i) || ran_on[i] != i)
-      r = FAILF("cross-call to cpu %d ran on %d (mask 0x%x)", i, ran_on[i], m);
+    cpuset m = xc_call(cpubit(i), note_cpu, (void *)(unsigned long)i);
+    if (m != cpubit(i) || ran_on[i] != i)
+      r = FAILF("cross-call to cpu %d ran on %d (mask 0x%llx)", i, ran_on[i], m);
   }
   pop_off();
   return r;
@@ -57,12 +59,13 @@ static const char *t_xcall_one(void) {
 
 static const char *t_xcall_all(void) {
   push_off();
-  uint32 others = xc_others();
-  hits = 0;
-  uint32 m = xc_call(~0u, hit, 0);
+  cpuset others = xc_others();
+  flags_clear(hit_on);
+  cpuset m = xc_call(CPUSET_ALL, hit, 0);
   pop_off();
+  cpuset hits = flagged(hit_on);
   if (m != others || hits != others)
-    return FAILF("ran on 0x%x (reported 0x%x), want 0x%x", hits, m, others);
+    return FAILF("ran on 0x%llx (reported 0x%llx), want 0x%llx", hits, m, others);
   return 0;
 }
 
@@ -76,14 +79,14 @@ static void counter(void *arg) {
   }
 }
 
-static volatile uint32 custom_in;
+static volatile uint8 custom_in[NCPU];
 static struct jmpbuf pause_jb[NCPU];
 /* A replacement handler with the default's contract, plus a ksetjmp like the suspend
  * protocol's: this CPU's context is captured at a known point. */
 static void pause_custom(void) {
   struct cpu *c = mycpu();
   if (ksetjmp(&pause_jb[cpuid()]) == 0)
-    __atomic_or_fetch(&custom_in, 1u << cpuid(), __ATOMIC_RELAXED);
+    __atomic_store_n(&custom_in[cpuid()], 1, __ATOMIC_RELAXED);
   __atomic_store_n(&c->phase, PHASE_SAFE, __ATOMIC_RELEASE);
   while (__atomic_load_n(&c->phase, __ATOMIC_ACQUIRE) == PHASE_SAFE)
     ;
@@ -104,24 +107,24 @@ static const char *t_pause(void) {
   for (int round = 0; round < 2 && !r; round++) {
     if (round == 1)
       pause_handler_set(pause_custom);
-    custom_in = 0;
+    flags_clear(custom_in);
     cpu_lock_enter();
-    uint32 m = pause_cpus();
+    cpuset m = pause_cpus();
     uint32 before[NCPU];
     for (int i = 0; i < NCPU; i++)
       before[i] = cnt[i];
     delay_us(20000);
     for (int i = 0; i < NCPU && !r; i++)
-      if ((m & (1u << i)) && (cnt[i] != before[i] || cpus[i].phase != PHASE_SAFE))
+      if (cpuset_has(m, i) && (cnt[i] != before[i] || cpus[i].phase != PHASE_SAFE))
         r = FAILF("cpu %d ran while paused", i);
     if (!r && m != xc_others())
-      r = FAILF("paused 0x%x, want 0x%x", m, xc_others());
+      r = FAILF("paused 0x%llx, want 0x%llx", m, xc_others());
     start_cpus();
     cpu_lock_exit();
     if (round == 1) {
       pause_handler_set(0);
-      if (!r && custom_in != m)
-        r = FAILF("replacement handler ran on 0x%x, want 0x%x", custom_in, m);
+      if (!r && flagged(custom_in) != m)
+        r = FAILF("replacement handler ran on 0x%llx, want 0x%llx", flagged(custom_in), m);
     }
   }
   uint32 after[NCPU];
@@ -176,12 +179,12 @@ static const char *t_refuse_bound(void) {
 /* Offlines every CPU but one (this thread's own included: it moves), then the last must
  * be refused; then all come back. */
 static const char *t_refuse_last(void) {
-  uint32 m = online_mask();
+  cpuset m = online_mask();
   char r[120];
   const char *res = 0;
   int last = -1;
   for (int i = 0; i < NCPU; i++) {
-    if (!(m & (1u << i)))
+    if (!cpuset_has(m, i))
       continue;
     if (ncpus_online() == 1) {
       last = i;
@@ -206,7 +209,7 @@ static const char *t_refuse_last(void) {
       printf("# offline refused: %s\n", r);
   }
   for (int i = 0; i < NCPU; i++)
-    if ((m & (1u << i)) && cpu_online(i, r, sizeof r) < 0 && !res)
+    if (cpuset_has(m, i) && cpu_online(i, r, sizeof r) < 0 && !res)
       res = FAILF("cpu_online(%d): %s", i, r);
   return res;
 }
@@ -225,17 +228,17 @@ static const char *t_offline(void) {
   uint32 d0 = cpus[x].ndisp;
   thread_delay_ms(50);
   ran_on[x] = -1;
-  uint32 m = xc_call(1u << x, note_cpu, (void *)(unsigned long)x);
+  cpuset m = xc_call(cpubit(x), note_cpu, (void *)(unsigned long)x);
   cpu_lock_enter();
-  uint32 p = pause_cpus();
+  cpuset p = pause_cpus();
   start_cpus();
   cpu_lock_exit();
   if (cpus[x].ndisp != d0 || cpus[x].cur != cpus[x].idle)
     res = FAILF("offline cpu %d dispatched %u thread(s)", x, cpus[x].ndisp - d0);
-  else if (m != (1u << x) || ran_on[x] != x)
+  else if (m != cpubit(x) || ran_on[x] != x)
     res = FAILF("cross-call to offline cpu %d ran on %d", x, ran_on[x]);
-  else if (!(p & (1u << x)))
-    res = FAILF("pause_cpus left offline cpu %d out (0x%x)", x, p);
+  else if (!cpuset_has(p, x))
+    res = FAILF("pause_cpus left offline cpu %d out (0x%llx)", x, p);
   if (cpu_online(x, r, sizeof r) < 0 && !res)
     res = FAILF("cpu_online(%d): %s", x, r);
   uint64 dl = deadline_ms(2000);
@@ -259,13 +262,13 @@ static const char *power_rounds(int x) {
     struct sbiret s = sbi_hart_get_status(x);
     if (s.error || s.value != SBI_HART_STATE_STOPPED)
       return FAILF("hart %d status %ld after power off", x, s.error ? s.error : s.value);
-    hits = 0;
-    uint32 m = xc_call(~0u, hit, 0);
+    flags_clear(hit_on);
+    cpuset m = xc_call(CPUSET_ALL, hit, 0);
     cpu_lock_enter();
-    uint32 p = pause_cpus();
+    cpuset p = pause_cpus();
     start_cpus();
     cpu_lock_exit();
-    if ((m | hits | p) & (1u << x))
+    if (cpuset_has(m | flagged(hit_on) | p, x))
       return FAILF("powered-off cpu %d took a cross-call or pause", x);
     if (cpu_online(x, r, sizeof r) == 0)
       return FAILF("powered-off cpu %d went online", x);

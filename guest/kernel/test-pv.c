@@ -56,9 +56,10 @@ static const char *ipi_round(int *port) {
         yield();
   if (hit_wrong)
     return FAILF("%u ipi event(s) handled on the wrong cpu", hit_wrong);
-  uint32 m = 0;
+  cpuset m = 0;
   for (int id = 0; id < NCPU; id++)
-    m |= (uint32)powered(id) << id;
+    if (powered(id))
+      m |= cpubit(id);
   return evtchn_ipi_ping(m, deadline_ms(TIMEOUT_MS), why, sizeof why) < 0 ? why : 0;
 }
 

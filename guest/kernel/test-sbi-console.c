@@ -122,7 +122,9 @@ void test_legacy(void) {
     timer_disarm();
   }
 
-  unsigned long self = 1UL << st.me, others = st.all_mask & ~self;
+  /* A legacy hart_mask is one unsigned long: it names only harts below XLEN. */
+  unsigned long self = st.me < __riscv_xlen ? 1UL << st.me : 0;
+  unsigned long others = st.all_mask & ~self;
   if (legacy("legacy.send_ipi", SBI_EXT_LEGACY_SEND_IPI)) {
     why[0] = 0;
     clear_sip(SIP_SSIP);
@@ -162,7 +164,7 @@ void test_legacy(void) {
       if ((e = sbi_legacy_send_ipi(&others)) != 0)
         snprintf(why, sizeof why, "returned %ld", e);
       for (int i = 0; i < st.nothers && !why[0]; i++)
-        if (wait_nipi(st.others[i], before[st.others[i]]) < 0)
+        if (st.others[i] < __riscv_xlen && wait_nipi(st.others[i], before[st.others[i]]) < 0)
           snprintf(why, sizeof why, "hart %lu got no software interrupt", st.others[i]);
       check("legacy.send_ipi.others", why);
     } else {

@@ -199,9 +199,11 @@ void test_sbi(void) {
   st.me = mycpu()->hartid;
   st.on_ferry = sbi_get_impl_id().value == FERRY_SBI_IMPL_ID;
   st.invalid_hart = dt.max_hartid + 1;
-  for (int i = 0; i < dt.nharts; i++)
+  for (int i = 0; i < dt.nharts; i++) {
+    st.all |= cpubit((int)dt.harts[i]);
     if (dt.harts[i] < __riscv_xlen)
       st.all_mask |= 1UL << dt.harts[i];
+  }
   printf("# sbi conformance on %s\n",
          st.on_ferry ? "Ferry: every extension required"
                      : "other firmware: DBCN and SUSP optional, error-code deviations skipped");

@@ -23,7 +23,8 @@ struct sbitest {
   int nothers;                     /* other harts, started at the beginning */
   unsigned long others[NCPU];
   unsigned long invalid_hart;      /* an id no cpu node has */
-  unsigned long all_mask;          /* every usable hart, hart_mask_base 0 */
+  unsigned long all_mask;          /* every usable hart below XLEN, hart_mask_base 0 */
+  cpuset all;                      /* every usable hart */
 };
 extern struct sbitest st;
 

@@ -9,4 +9,7 @@ typedef int int32;
 typedef unsigned long long uint64;
 typedef long long int64;
 
+/* A set of CPUs by hart id: bit i is CPU i (cpu.h has the helpers; NCPU <= 64). */
+typedef uint64 cpuset;
+
 #endif

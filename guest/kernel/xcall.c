@@ -30,7 +30,7 @@
 
 static void pause_default(void);
 static void (*volatile pause_handler)(void) = pause_default;
-static uint32 paused;   /* CPUs paused by pause_cpus; under cpu_lock */
+static cpuset paused;   /* CPUs paused by pause_cpus; under cpu_lock */
 
 static int powered(int id) {
   int s = __atomic_load_n(&cpus[id].state, __ATOMIC_SEQ_CST);
@@ -56,60 +56,60 @@ void xc_poll(void) {
   }
 }
 
-/* Runs fn(arg) on every powered-on CPU in mask except this one, and waits for all.
- * Returns the mask of CPUs that ran it. */
-uint32 xc_call(uint32 mask, void (*fn)(void *), void *arg) {
+/* Runs fn(arg) on every powered-on CPU in s except this one, and waits for all.
+ * Returns the set of CPUs that ran it. */
+cpuset xc_call(cpuset s, void (*fn)(void *), void *arg) {
   push_off();
   struct cpu *c = mycpu();
   int me = cpuid();
   if (c->nlocks)
     panic("xc_call with %d spinlock(s) held", c->nlocks);
-  uint32 posted = 0;
+  cpuset posted = 0;
   for (int id = 0; id < NCPU; id++) {
-    if (id == me || !(mask & (1u << id)) || !powered(id))
+    if (id == me || !cpuset_has(s, id) || !powered(id))
       continue;
     cpus[id].xc[me].fn = fn;
     cpus[id].xc[me].arg = arg;
     __atomic_store_n(&cpus[id].xc[me].pending, 1, __ATOMIC_SEQ_CST);
-    posted |= 1u << id;
+    posted |= cpubit(id);
   }
   if (posted)
-    sbi_send_ipi(posted, 0);
-  uint32 left = posted;
+    ipi_send(posted);
+  cpuset left = posted;
   uint64 repoke = deadline_ms(1), deadline = deadline_ms(TIMEOUT_MS);
   while (left) {
     xc_poll();
     for (int id = 0; id < NCPU; id++) {
-      if (!(left & (1u << id)))
+      if (!cpuset_has(left, id))
         continue;
       volatile int *p = &cpus[id].xc[me].pending;
       int one = 1;
       if (__atomic_load_n(p, __ATOMIC_ACQUIRE) == 0) {
-        left &= ~(1u << id);
+        left &= ~cpubit(id);
       } else if (cpus[id].state == CPU_POWEROFF &&
                  __atomic_compare_exchange_n(p, &one, 0, 0, __ATOMIC_ACQ_REL,
                                              __ATOMIC_ACQUIRE)) {
-        left &= ~(1u << id);
-        posted &= ~(1u << id);
+        left &= ~cpubit(id);
+        posted &= ~cpubit(id);
       }
     }
     if (left && expired(repoke)) {
-      sbi_send_ipi(left, 0);
+      ipi_send(left);
       repoke = deadline_ms(1);
     }
     if (left && expired(deadline))
-      panic("xc_call: cpus 0x%x never answered", left);
+      panic("xc_call: cpus 0x%llx never answered", left);
   }
   pop_off();
   return posted;
 }
 
 /* Every other powered-on CPU. */
-uint32 xc_others(void) {
-  uint32 m = 0;
+cpuset xc_others(void) {
+  cpuset m = 0;
   for (int id = 0; id < NCPU; id++)
     if (id != cpuid() && powered(id))
-      m |= 1u << id;
+      m |= cpubit(id);
   return m;
 }
 
@@ -129,29 +129,29 @@ void (*pause_handler_set(void (*fn)(void)))(void) {
 }
 
 /* Stops every other powered-on CPU (online or offline) in the pause handler and returns
- * their mask. The caller holds cpu_lock, so no CPU changes state meanwhile, and runs with
+ * their set. The caller holds cpu_lock, so no CPU changes state meanwhile, and runs with
  * interrupts off until start_cpus, so it cannot be preempted or migrated. */
-uint32 pause_cpus(void) {
+cpuset pause_cpus(void) {
   push_off();
   if (!cpu_lock_held())
     panic("pause_cpus without cpu_lock");
-  uint32 m = xc_others();
+  cpuset m = xc_others();
   for (int id = 0; id < NCPU; id++)
-    if (m & (1u << id))
+    if (cpuset_has(m, id))
       __atomic_store_n(&cpus[id].phase, PHASE_WAIT_SAFE, __ATOMIC_SEQ_CST);
-  uint32 left = m;
+  cpuset left = m;
   uint64 repoke = 0, deadline = deadline_ms(TIMEOUT_MS);
   while (left) {
     if (expired(repoke)) {
-      sbi_send_ipi(left, 0);   /* again and again: a CPU in wfi may need a fresh one */
+      ipi_send(left);   /* again and again: a CPU in wfi may need a fresh one */
       repoke = deadline_ms(1);
     }
     for (int id = 0; id < NCPU; id++)
-      if ((left & (1u << id)) &&
+      if (cpuset_has(left, id) &&
           __atomic_load_n(&cpus[id].phase, __ATOMIC_ACQUIRE) == PHASE_SAFE)
-        left &= ~(1u << id);
+        left &= ~cpubit(id);
     if (left && expired(deadline))
-      panic("pause_cpus: cpus 0x%x never reached the pause handler", left);
+      panic("pause_cpus: cpus 0x%llx never reached the pause handler", left);
   }
   paused = m;
   return m;
@@ -160,7 +160,7 @@ uint32 pause_cpus(void) {
 /* Releases the CPUs that pause_cpus stopped. */
 void start_cpus(void) {
   for (int id = 0; id < NCPU; id++)
-    if (paused & (1u << id))
+    if (cpuset_has(paused, id))
       __atomic_store_n(&cpus[id].phase, PHASE_NONE, __ATOMIC_RELEASE);
   paused = 0;
   pop_off();

@@ -92,6 +92,20 @@ for (const xlen of [64, 32] as const) {
   });
 }
 
+test("a 64-vCPU guest saves, restores and cancels (deterministic, rv64 and rv32)", async () => {
+  for (const xlen of [64, 32] as const) {
+    // Without mix, no CPU is powered off by the workload: all 64 must come back.
+    const s = session(xlen, 64, 64, "work=counters,queues,bound,memwriter");
+    await announced(s);
+    for (const kind of ["restore", "cancel"] as const) {
+      const { verdict } = await s.cycle(kind);
+      assert.match(verdict, /^CHECK ok /, `rv${xlen}:\n${s.tail()}`);
+    }
+    assert.match(s.output, /^suspend: resumed 1 new-domain cpus=64$/m, s.tail());
+    assert.match(s.output, /^suspend: resumed 2 cancelled cpus=64$/m, s.tail());
+  }
+});
+
 test("suspend racing with cross-calls, ticks, migration, bound threads and CPUs going offline and powered off, across 200 seeds", async () => {
   for (let seed = 1; seed <= 200; seed++) {
     const xlen = seed % 2 === 0 ? 64 : 32;
