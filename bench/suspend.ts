@@ -77,22 +77,27 @@ async function measure(xlen: 32 | 64, vcpus: number, rounds: number) {
     const old = domain;
     const id = nextId++;
     let resumedAt = 0;
+    let resumedInsns = 0;
+    // The old domain is suspended (its count is frozen) until it is released after the
+    // resume, so the runner's total minus i1 is what the new domain has run.
+    const i1 = runner.instructions;
     runner.pv.store.watch(0, `/local/domain/${id}/control/resume-count`, "bench", () => {
       if (resumedAt === 0 && runner.pv.store.isIntroduced(id)) {
         try {
-          if (runner.pv.store.readString(0, `/local/domain/${id}/control/resume-count`) === String(i + 1))
+          if (runner.pv.store.readString(0, `/local/domain/${id}/control/resume-count`) === String(i + 1)) {
             resumedAt = epochTicks();
+            resumedInsns = runner.instructions - i1;
+          }
         } catch {}
       }
     });
-    const i1 = runner.instructions;
     const t1 = epochTicks();
     domain = await restoreDomain(runner, image, { id });
-    await runner.release(old);
     if (!(await runner.waitFor(() => resumedAt !== 0, 60_000)))
       throw new Error("the guest never acknowledged its resume");
+    await runner.release(old);
     resumeMs.push((resumedAt - t1) / TICKS_PER_MS);
-    resumeInsns.push(runner.instructions - i1);
+    resumeInsns.push(resumedInsns);
     runner.pv.store.unwatch(0, `/local/domain/${id}/control/resume-count`, "bench");
     await new Promise((r) => setTimeout(r, 50));
   }
