@@ -21,7 +21,7 @@ import { Domain } from "../src/core/hypervisor/domain.js";
 import { epochTicks, TICKS_PER_MS } from "../src/core/hypervisor/host-clock.js";
 import { captureDomain } from "../src/core/snapshot/capture-domain.js";
 import { restoreDomain } from "../src/core/snapshot/restore-domain.js";
-import { suspendDomain } from "../src/core/snapshot/suspend-domain.js";
+import { announcesSuspend, suspendDomain } from "../src/core/snapshot/suspend-domain.js";
 import { ParallelRunner } from "../src/host/node/parallel-runner.js";
 
 const median = (xs: number[]): number =>
@@ -50,14 +50,7 @@ async function measure(xlen: 32 | 64, vcpus: number, rounds: number) {
       console = (console + new TextDecoder().decode(bytes)).slice(-4096);
     },
   });
-  const feature = () => {
-    try {
-      return runner.pv.store.readString(0, `/local/domain/${domain.id}/control/feature-suspend`) === "1";
-    } catch {
-      return false;
-    }
-  };
-  if (!(await runner.waitFor(feature, 60_000)))
+  if (!(await runner.waitFor(() => announcesSuspend(runner, domain), 60_000)))
     throw new Error(`the ${vcpus}-vCPU guest never announced suspend`);
   await new Promise((r) => setTimeout(r, 300));
   const suspendMs: number[] = [];

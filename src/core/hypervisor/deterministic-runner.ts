@@ -13,7 +13,7 @@
 import { VirtualClock } from "../machine/clock.js";
 import { AttachedDomain } from "./attached-domain.js";
 import type { Domain } from "./domain.js";
-import type { DomainRunner } from "./domain-runner.js";
+import { checkRestoredStates, type DomainRunner } from "./domain-runner.js";
 import { RunRequest, Slot } from "./domain-shared-state.js";
 import { TICKS_PER_MS } from "./host-clock.js";
 import type { PvBackend } from "./pv-backend.js";
@@ -99,9 +99,7 @@ export class DeterministicRunner implements DomainRunner {
     pv: PvRestore,
     guestTime: number,
   ): Promise<void> {
-    if (states.some((st) => !(Number.isInteger(st.id) && st.id >= 0 && st.id < domain.vcpus))) {
-      throw new RangeError(`a vCPU state names a vCPU domain ${domain.name} does not have`);
-    }
+    checkRestoredStates(domain, states);
     const backend = this.pv.attach(domain, pv);
     try {
       domain.shared.timeBase = this.clock.now() - guestTime;

@@ -35,3 +35,14 @@ export interface DomainRunner {
    */
   waitFor(done: () => boolean, timeoutMs: number): Promise<boolean>;
 }
+
+/** Throws RangeError unless every state names a distinct vCPU of `domain` (addRestored's check). */
+export function checkRestoredStates(domain: Domain, states: readonly VcpuState[]): void {
+  const ids = new Set<number>();
+  for (const st of states) {
+    if (!(Number.isInteger(st.id) && st.id >= 0 && st.id < domain.vcpus) || ids.has(st.id)) {
+      throw new RangeError(`vCPU state ${st.id} does not name a distinct vCPU of domain ${domain.name}`);
+    }
+    ids.add(st.id);
+  }
+}

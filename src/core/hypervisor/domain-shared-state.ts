@@ -18,6 +18,7 @@
  * SUSPEND_TIME, the guest time at the last PV suspend.
  * Then per vCPU the context of its last vcpu_initialise: VcpuContextWord.WORDS (lo, hi) pairs.
  */
+import { VcpuContextWord } from "./pv-numbers.js";
 import { HartState, ResetReason, ResetType } from "./sbi-numbers.js";
 
 export const MAX_VCPUS = 64;
@@ -69,8 +70,8 @@ export const DomainRunState = {
 
 const DOMAIN_WORDS = 4;
 const DomainWord = { STATE: 0, RESET_TYPE: 1, RESET_REASON: 2, SHARED_INFO: 3 } as const;
-/** XLEN words in a vcpu_initialise context (pv-numbers.ts VcpuContextWord.WORDS). */
-export const CONTEXT_WORDS = 37;
+/** XLEN words in a vcpu_initialise context. */
+export const CONTEXT_WORDS = VcpuContextWord.WORDS;
 
 export class DomainSharedState {
   readonly words: Int32Array;

@@ -17,6 +17,7 @@ import type { Firmware, Hart } from "../cpu/hart.js";
 import { Exception, Irq, Priv } from "../cpu/interrupts.js";
 import type { DomainSharedState } from "./domain-shared-state.js";
 import { DomainRunState, ResumeKind, RunRequest, Slot, SuspendKind } from "./domain-shared-state.js";
+import { VCPU_INFO_SIZE, VcpuInfoOffset } from "./evtchn/shared-info.js";
 import { handleSbiCall } from "./sbi.js";
 import type { SbiResult } from "./sbi-call.js";
 import { HartState } from "./sbi-numbers.js";
@@ -82,7 +83,7 @@ export class Vcpu implements Firmware {
     hart.firmware = this;
     // Event channels raise SEIP as a level: the vCPU's upcall_pending byte in shared info.
     const mem = hart.mem;
-    const upcall = id * 16; // shared-info.ts VCPU_INFO_SIZE; UPCALL_PENDING is byte 0
+    const upcall = id * VCPU_INFO_SIZE + VcpuInfoOffset.UPCALL_PENDING;
     hart.externalLevel = () => {
       const gpa = shared.sharedInfoGpa;
       return gpa >= 0 && Atomics.load(mem.u8, gpa - mem.base + upcall) !== 0;

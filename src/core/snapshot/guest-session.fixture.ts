@@ -11,7 +11,7 @@ import type { DomainRunner } from "../hypervisor/domain-runner.js";
 import { captureDomain } from "./capture-domain.js";
 import type { DomainImage, SaveMode } from "./domain-image.js";
 import { restoreDomain } from "./restore-domain.js";
-import { resumeDomain, suspendDomain } from "./suspend-domain.js";
+import { announcesSuspend, resumeDomain, suspendDomain } from "./suspend-domain.js";
 
 export interface SessionOptions {
   readonly kernel: Uint8Array;
@@ -66,6 +66,12 @@ export class GuestSession {
       );
     }
     return (found as RegExpExecArray)[0];
+  }
+
+  /** Waits until the guest's workloads started and it announced the protocol; false on timeout. */
+  async announced(): Promise<boolean> {
+    await this.waitFor(/^work started: .*$/m);
+    return this.runner.waitFor(() => announcesSuspend(this.runner, this.domain), this.timeoutMs);
   }
 
   tail(lines = 40): string {

@@ -123,7 +123,12 @@ export async function restoreDomain(
   const table = one("event-channels").state as { sharedInfoGpa?: unknown } | undefined;
   if (table?.sharedInfoGpa !== sharedInfo)
     throw new ImageError("shared-info does not match the event channel state");
-  one("timers");
+  // The timers record repeats what the vCPU states carry: they must agree.
+  const timers = one("timers").deadlines;
+  const disagree =
+    timers.length !== states.length ||
+    timers.some((t, i) => t?.vcpu !== states[i]!.id || t.deadline !== states[i]!.timerDeadline);
+  if (disagree) throw new ImageError("the timers record does not match the vCPU records");
   one("devices");
   one("end");
 

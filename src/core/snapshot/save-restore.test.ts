@@ -33,16 +33,7 @@ function session(xlen: 32 | 64, vcpus: number, seed: number, bootargs = "work=al
 }
 
 async function announced(s: GuestSession): Promise<void> {
-  await s.waitFor(/^work started: .*$/m);
-  const key = `/local/domain/${s.domain.id}/control/feature-suspend`;
-  const ok = await s.runner.waitFor(() => {
-    try {
-      return s.runner.pv.store.readString(0, key) === "1";
-    } catch {
-      return false;
-    }
-  }, 5_000);
-  assert.ok(ok, `the guest announces the protocol:\n${s.tail()}`);
+  assert.ok(await s.announced(), `the guest announces the protocol:\n${s.tail()}`);
 }
 
 function vcpuRecords(image: DomainImage): DomainRecord[] {

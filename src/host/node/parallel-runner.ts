@@ -19,7 +19,7 @@
  * crashed (`crashOf(domain)` tells why) and never the host process; other domains go on.
  */
 import type { Domain } from "../../core/hypervisor/domain.js";
-import type { DomainRunner } from "../../core/hypervisor/domain-runner.js";
+import { checkRestoredStates, type DomainRunner } from "../../core/hypervisor/domain-runner.js";
 import { RunRequest, Slot } from "../../core/hypervisor/domain-shared-state.js";
 import { epochTicks } from "../../core/hypervisor/host-clock.js";
 import type { PvBackend } from "../../core/hypervisor/pv-backend.js";
@@ -114,9 +114,7 @@ export class ParallelRunner implements DomainRunner {
     guestTime: number,
   ): Promise<void> {
     if (this.entries.has(domain)) throw new Error(`domain ${domain.name} is already on this runner`);
-    if (states.some((st) => !(Number.isInteger(st.id) && st.id >= 0 && st.id < domain.vcpus))) {
-      throw new RangeError(`a vCPU state names a vCPU domain ${domain.name} does not have`);
-    }
+    checkRestoredStates(domain, states);
     const backend = this.pv.attach(domain, pv);
     domain.setRunRequest(RunRequest.PAUSE);
     domain.shared.timeBase = epochTicks() - guestTime;

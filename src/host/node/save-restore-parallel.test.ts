@@ -22,16 +22,7 @@ async function cycles(xlen: 32 | 64, vcpus: number, count: number): Promise<void
   const stop = new AbortController();
   const running = runner.run({ onConsole: s.append, keepAlive: true, signal: stop.signal });
   try {
-    await s.waitFor(/^work started: .*$/m);
-    const key = `/local/domain/${s.domain.id}/control/feature-suspend`;
-    const announced = await runner.waitFor(() => {
-      try {
-        return runner.pv.store.readString(0, key) === "1";
-      } catch {
-        return false;
-      }
-    }, 60_000);
-    assert.ok(announced, s.tail());
+    assert.ok(await s.announced(), s.tail());
     for (let i = 0; i < count; i++) {
       const { mode, image, verdict } = await s.cycle(i % 4 === 3 ? "cancel" : "restore");
       assert.equal(mode, "cooperative");
