@@ -1,7 +1,16 @@
 /**
- * Captures a suspended (cooperative) or paused (transparent) domain as a DomainImage. The
+ * Captures a suspended (cooperative) or paused (transparent) domain as image records. The
  * cooperative image holds exactly one vCPU context, vCPU 0's: the guest itself rebuilds the
- * others from their jump buffers. Memory is copied page by page, zero pages left out.
+ * others from their jump buffers. Memory goes in batches of up to PAGES_PER_BATCH pages,
+ * zero pages left out.
+ *
+ * `captureDomainRecords` is the streaming form a save to a file or a migration uses: its
+ * memory records are produced lazily, batch by batch, and hold *views* of the domain's RAM,
+ * so a save never holds a second copy of guest memory. The views are only valid while the
+ * domain stays suspended or paused — the caller must write them out (or copy them) before it
+ * resumes, releases or destroys the domain. `captureDomain` is the same capture with the
+ * page data copied, an in-memory DomainImage that outlives the domain (tests, the
+ * deterministic runner).
  */
 import type { Domain } from "../hypervisor/domain.js";
 import type { DomainRunner } from "../hypervisor/domain-runner.js";
@@ -14,16 +23,35 @@ import {
   IMAGE_MAGIC,
   IMAGE_VERSION,
   ImageError,
+  type ImageHeader,
   type MemoryPage,
+  type OnPoweroff,
   PAGES_PER_BATCH,
   type SaveMode,
 } from "./domain-image.js";
 
-export async function captureDomain(
+export interface CaptureOptions {
+  /** What a guest poweroff does to the restored domain; "destroy" by default. */
+  readonly onPoweroff?: OnPoweroff;
+  /**
+   * Called as memory is scanned — after each memory record is produced, and once at the end
+   * — with the pages scanned so far and the domain's total number of pages.
+   */
+  readonly onProgress?: (scannedPages: number, totalPages: number) => void;
+}
+
+/** A captured domain whose records are produced as they are iterated (each iteration rescans). */
+export interface CapturedDomain {
+  readonly header: ImageHeader;
+  readonly records: Iterable<DomainRecord>;
+}
+
+export async function captureDomainRecords(
   runner: DomainRunner,
   domain: Domain,
   mode: SaveMode,
-): Promise<DomainImage> {
+  options: CaptureOptions = {},
+): Promise<CapturedDomain> {
   if (mode === "cooperative" && !domain.suspended) {
     throw new ImageError(`domain ${domain.name} has not suspended: it cannot be captured cooperatively`);
   }
@@ -40,18 +68,20 @@ export async function captureDomain(
   const kept = mode === "cooperative" ? all.slice(0, 1) : all;
   const guestTime = mode === "cooperative" ? domain.shared.suspendTime : runner.guestTime(domain);
   const table = backend.table.exportState();
-  const records: DomainRecord[] = [
-    {
-      type: "domain-config",
-      name: domain.name,
-      vcpus: domain.vcpus,
-      memorySize: domain.config.memorySize,
-      bootargs: domain.config.bootargs ?? "",
-      entry: domain.entry,
-      dtbAddress: domain.dtbAddress,
-      storeRingGpa: domain.storeRingGpa,
-    },
-    ...memoryRecords(domain),
+  // Everything but memory is small and taken now, while the domain is known to be still.
+  const config: DomainRecord = {
+    type: "domain-config",
+    name: domain.name,
+    vcpus: domain.vcpus,
+    maxVcpus: domain.vcpus,
+    memorySize: domain.config.memorySize,
+    bootargs: domain.config.bootargs ?? "",
+    entry: domain.entry,
+    dtbAddress: domain.dtbAddress,
+    storeRingGpa: domain.storeRingGpa,
+    onPoweroff: options.onPoweroff ?? "destroy",
+  };
+  const rest: DomainRecord[] = [
     ...kept.map((state): DomainRecord => ({ type: "vcpu", state })),
     { type: "event-channels", state: table },
     { type: "shared-info", gpa: table.sharedInfoGpa },
@@ -61,6 +91,7 @@ export async function captureDomain(
     { type: "devices", devices: [] },
     { type: "end" },
   ];
+  const onProgress = options.onProgress;
   return {
     header: {
       magic: IMAGE_MAGIC,
@@ -70,30 +101,56 @@ export async function captureDomain(
       vcpus: domain.vcpus,
       mode,
     },
-    records,
+    records: {
+      *[Symbol.iterator]() {
+        yield config;
+        yield* memoryRecords(domain, onProgress);
+        yield* rest;
+      },
+    },
   };
 }
 
-function* memoryRecords(domain: Domain): Generator<DomainRecord> {
+/** The in-memory capture: the records of captureDomainRecords, page data copied out of the domain. */
+export async function captureDomain(
+  runner: DomainRunner,
+  domain: Domain,
+  mode: SaveMode,
+  options: CaptureOptions = {},
+): Promise<DomainImage> {
+  const { header, records } = await captureDomainRecords(runner, domain, mode, options);
+  return { header, records: Array.from(records, copyPages) };
+}
+
+function copyPages(r: DomainRecord): DomainRecord {
+  if (r.type !== "memory") return r;
+  return { type: "memory", pages: r.pages.map((p) => ({ pfn: p.pfn, data: p.data.slice() })) };
+}
+
+/** The non-zero pages in batches, each page a view of the domain's RAM. */
+function* memoryRecords(domain: Domain, onProgress: CaptureOptions["onProgress"]): Generator<DomainRecord> {
   const mem = domain.memory;
   const words = PAGE_SIZE / 4;
   const pages = mem.size / PAGE_SIZE;
+  const i32 = mem.i32;
   let batch: MemoryPage[] = [];
   for (let pfn = 0; pfn < pages; pfn++) {
     const at = pfn * words;
     let zero = true;
     for (let i = at; i < at + words; i++) {
-      if (mem.i32[i] !== 0) {
+      if (i32[i] !== 0) {
         zero = false;
         break;
       }
     }
     if (zero) continue;
-    batch.push({ pfn, data: mem.u8.slice(pfn * PAGE_SIZE, (pfn + 1) * PAGE_SIZE) });
+    batch.push({ pfn, data: mem.u8.subarray(pfn * PAGE_SIZE, (pfn + 1) * PAGE_SIZE) });
     if (batch.length === PAGES_PER_BATCH) {
+      onProgress?.(pfn + 1, pages);
       yield { type: "memory", pages: batch };
       batch = [];
     }
   }
   if (batch.length > 0) yield { type: "memory", pages: batch };
+  onProgress?.(pages, pages);
 }

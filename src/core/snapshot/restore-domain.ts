@@ -1,8 +1,17 @@
 /**
- * Restores a DomainImage as a new domain on a runner. Everything is checked before anything
- * is created — the header, the order and count of the records, every page number and size,
- * the vCPU states, the event channel and store states (their own importers are strict) — and
- * a bad image gives one ImageError naming what is wrong, with nothing left behind.
+ * Restores an image as a new domain on a runner, from an in-memory DomainImage
+ * (`restoreDomain`) or from records as they arrive from a file or a connection
+ * (`restoreDomainFrom`: the same checks, one implementation).
+ *
+ * Streaming: the (unregistered) Domain is built from the first record, domain-config — its
+ * limits are the Domain's own config checks, made before any memory is allocated — and
+ * memory pages are written straight into it as batches arrive, so a restore never holds a
+ * second copy of guest RAM. The small records are collected. Only when the stream has ended
+ * cleanly with its end record and everything has been checked — the header, the order and
+ * count of the records, every page number and size, the vCPU states, the event channel and
+ * store states (their own importers are strict) — is the domain handed to the runner. A bad
+ * image gives one ImageError naming what is wrong, with nothing left behind: the Domain
+ * object is dropped and the runner and its PvHost never saw it.
  *
  * Cooperative images: vCPU 0 continues after its suspend call with a1 = 0 ("resumed in a new
  * domain"); the other vCPUs start down, and the guest creates them from its jump buffers.
@@ -17,22 +26,18 @@ import {
   type DomainImage,
   type DomainRecord,
   IMAGE_MAGIC,
-  IMAGE_VERSION,
   ImageError,
+  type ImageHeader,
+  isSupportedVersion,
+  ON_POWEROFF_VALUES,
+  unsupportedVersionMessage,
 } from "./domain-image.js";
 
 type RecordOf<T extends DomainRecord["type"]> = Extract<DomainRecord, { type: T }>;
 
-const SINGLE = [
-  "domain-config",
-  "event-channels",
-  "shared-info",
-  "store",
-  "timers",
-  "time",
-  "devices",
-  "end",
-] as const;
+/** Records an image holds exactly once (memory and vcpu records are counted apart). */
+const SINGLE = ["event-channels", "shared-info", "store", "timers", "time", "devices"] as const;
+type Single = (typeof SINGLE)[number];
 
 export interface RestoreOptions {
   /** The new domain's id (1 and up, unused on the runner's host). */
@@ -41,84 +46,84 @@ export interface RestoreOptions {
   readonly name?: string;
 }
 
+/** Restores an in-memory image (the records are checked exactly as a file's are). */
 export async function restoreDomain(
   runner: DomainRunner,
   image: DomainImage,
   options: RestoreOptions,
 ): Promise<Domain> {
-  const h = image.header;
-  if (h?.magic !== IMAGE_MAGIC) throw new ImageError("not a Ferry domain image (bad magic)");
-  if (h.version !== IMAGE_VERSION) {
-    throw new ImageError(
-      `image version ${String(h.version)} is not supported (this Ferry reads ${IMAGE_VERSION})`,
-    );
-  }
-  if (h.xlen !== 32 && h.xlen !== 64) throw new ImageError(`impossible XLEN ${String(h.xlen)}`);
-  if (h.pageSize !== PAGE_SIZE) throw new ImageError(`page size ${h.pageSize} is not ${PAGE_SIZE}`);
-  if (h.mode !== "cooperative" && h.mode !== "transparent")
-    throw new ImageError(`unknown save mode ${String(h.mode)}`);
-  const records = image.records;
-  const one = <T extends (typeof SINGLE)[number]>(type: T): RecordOf<T> => {
-    const found = records.filter((r) => r.type === type);
-    if (found.length !== 1) throw new ImageError(`the image has ${found.length} ${type} records, not 1`);
-    return found[0] as RecordOf<T>;
-  };
-  for (const r of records) {
-    const known = (SINGLE as readonly string[]).includes(r.type) || r.type === "memory" || r.type === "vcpu";
-    if (!known) throw new ImageError(`unknown mandatory record "${String((r as { type: unknown }).type)}"`);
-  }
-  if (records[0]?.type !== "domain-config") throw new ImageError("the first record is not domain-config");
-  if (records.at(-1)?.type !== "end")
-    throw new ImageError("the image does not end with an end record (truncated?)");
-  const config = one("domain-config");
-  if (config.vcpus !== h.vcpus) throw new ImageError(`header says ${h.vcpus} vCPUs, config ${config.vcpus}`);
+  return restoreDomainFrom(runner, image.header, image.records, options);
+}
 
-  let domain: Domain;
-  try {
-    domain = new Domain(
-      options.id,
-      {
-        name: options.name ?? config.name,
-        vcpus: config.vcpus,
-        memorySize: config.memorySize,
-        kernel: new Uint8Array(0),
-        bootargs: config.bootargs,
-      },
-      { xlen: h.xlen, entry: config.entry, dtbAddress: config.dtbAddress, storeRingGpa: config.storeRingGpa },
-    );
-  } catch (e) {
-    if (e instanceof DomainConfigError) throw new ImageError(`domain-config: ${e.message}`, { cause: e });
-    throw e;
-  }
-
-  const pages = config.memorySize / PAGE_SIZE;
-  for (const r of records) {
-    if (r.type !== "memory") continue;
-    for (const p of r.pages) {
-      if (!Number.isInteger(p.pfn) || p.pfn < 0 || p.pfn >= pages) {
-        throw new ImageError(`memory page ${String(p.pfn)} is outside the domain's ${pages} pages`);
-      }
-      if (!(p.data instanceof Uint8Array) || p.data.length !== PAGE_SIZE) {
-        throw new ImageError(`memory page ${p.pfn} is not ${PAGE_SIZE} bytes`);
-      }
-      domain.memory.u8.set(p.data, p.pfn * PAGE_SIZE);
+/**
+ * Restores the image whose header is `header` from its records, consumed as they come. An
+ * ImageError thrown by the record source (a decoder) passes through, and nothing is created.
+ */
+export async function restoreDomainFrom(
+  runner: DomainRunner,
+  header: ImageHeader,
+  records: AsyncIterable<DomainRecord> | Iterable<DomainRecord>,
+  options: RestoreOptions,
+): Promise<Domain> {
+  checkHeader(header);
+  let domain: Domain | undefined;
+  const singles = new Map<string, DomainRecord>();
+  const vcpuRecords: RecordOf<"vcpu">[] = [];
+  let count = 0;
+  let ended = false;
+  for await (const r of records) {
+    const type = (r as { type?: unknown })?.type;
+    if (ended) throw new ImageError(`record ${count} (${String(type)}) follows the end record`);
+    if (count++ === 0) {
+      if (type !== "domain-config") throw new ImageError("the first record is not domain-config");
+      domain = createDomain(header, r as RecordOf<"domain-config">, options);
+      continue;
+    }
+    switch (type) {
+      case "domain-config":
+        throw new ImageError("the image has more than one domain-config record");
+      case "memory":
+        writePages(domain!, r as RecordOf<"memory">);
+        break;
+      case "vcpu":
+        vcpuRecords.push(r as RecordOf<"vcpu">);
+        break;
+      case "end":
+        ended = true;
+        break;
+      default:
+        if (!(SINGLE as readonly unknown[]).includes(type)) {
+          throw new ImageError(`unknown mandatory record "${String(type)}"`);
+        }
+        if (singles.has(type as Single))
+          throw new ImageError(`the image has more than one ${String(type)} record`);
+        singles.set(type as Single, r);
     }
   }
+  if (domain === undefined) throw new ImageError("the image has no records");
+  if (!ended) throw new ImageError("the image does not end with an end record (truncated?)");
+  const one = <T extends Single>(type: T): RecordOf<T> => {
+    const found = singles.get(type);
+    if (found === undefined) throw new ImageError(`the image has no ${type} record`);
+    return found as RecordOf<T>;
+  };
 
-  const vcpuRecords = records.filter((r): r is RecordOf<"vcpu"> => r.type === "vcpu");
-  const wanted = h.mode === "cooperative" ? 1 : config.vcpus;
+  const wanted = header.mode === "cooperative" ? 1 : domain.vcpus;
   if (vcpuRecords.length !== wanted) {
-    throw new ImageError(`a ${h.mode} image holds ${wanted} vCPU context(s), this one ${vcpuRecords.length}`);
+    throw new ImageError(
+      `a ${header.mode} image holds ${wanted} vCPU context(s), this one ${vcpuRecords.length}`,
+    );
   }
   const states = vcpuRecords.map((r, i) => {
     const s = r.state;
     if (s?.id !== i) throw new ImageError(`vCPU record ${i} is for vCPU ${String(s?.id)}`);
-    if (s.hart?.xlen !== h.xlen)
-      throw new ImageError(`vCPU ${i} is RV${String(s.hart?.xlen)}, the image RV${h.xlen}`);
-    return h.mode === "cooperative" ? resumedInNewDomain(s) : s;
+    if (s.hart?.xlen !== header.xlen)
+      throw new ImageError(`vCPU ${i} is RV${String(s.hart?.xlen)}, the image RV${header.xlen}`);
+    return header.mode === "cooperative" ? resumedInNewDomain(s) : s;
   });
   const time = one("time").guestTime;
-  if (!Number.isFinite(time) || time < 0) throw new ImageError(`impossible guest time ${time}`);
+  if (typeof time !== "number" || !Number.isFinite(time) || time < 0)
+    throw new ImageError(`impossible guest time ${String(time)}`);
   const sharedInfo = one("shared-info").gpa;
   const table = one("event-channels").state as { sharedInfoGpa?: unknown } | undefined;
   if (table?.sharedInfoGpa !== sharedInfo)
@@ -126,11 +131,17 @@ export async function restoreDomain(
   // The timers record repeats what the vCPU states carry: they must agree.
   const timers = one("timers").deadlines;
   const disagree =
+    !Array.isArray(timers) ||
     timers.length !== states.length ||
     timers.some((t, i) => t?.vcpu !== states[i]!.id || t.deadline !== states[i]!.timerDeadline);
   if (disagree) throw new ImageError("the timers record does not match the vCPU records");
-  one("devices");
-  one("end");
+  const devices = one("devices").devices;
+  if (!Array.isArray(devices)) throw new ImageError("the devices record holds no device list");
+  if (devices.length > 0) {
+    throw new ImageError(
+      `the image holds state for ${devices.length} device(s): this Ferry has no device backends`,
+    );
+  }
 
   try {
     await runner.addRestored(
@@ -146,8 +157,82 @@ export async function restoreDomain(
   return domain;
 }
 
+function checkHeader(h: ImageHeader): void {
+  if (h?.magic !== IMAGE_MAGIC) throw new ImageError("not a Ferry domain image (bad magic)");
+  if (!isSupportedVersion(h.version)) throw new ImageError(unsupportedVersionMessage(h.version));
+  if (h.xlen !== 32 && h.xlen !== 64) throw new ImageError(`impossible XLEN ${String(h.xlen)}`);
+  if (h.pageSize !== PAGE_SIZE) throw new ImageError(`page size ${h.pageSize} is not ${PAGE_SIZE}`);
+  if (h.mode !== "cooperative" && h.mode !== "transparent")
+    throw new ImageError(`unknown save mode ${String(h.mode)}`);
+}
+
+/** The unregistered shell of the domain: the Domain's own checks are the limits. */
+function createDomain(h: ImageHeader, c: RecordOf<"domain-config">, options: RestoreOptions): Domain {
+  if (c.vcpus !== h.vcpus) throw new ImageError(`header says ${h.vcpus} vCPUs, config ${String(c.vcpus)}`);
+  for (const field of ["name", "bootargs"] as const) {
+    if (typeof c[field] !== "string") throw new ImageError(`domain-config: ${field} is not a string`);
+  }
+  for (const field of ["entry", "dtbAddress", "storeRingGpa"] as const) {
+    const v = c[field];
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new ImageError(`domain-config: ${field} ${String(v)} is not an address`);
+  }
+  // Version 2's fields, not used yet: an image that needs what this Ferry lacks is refused.
+  if (c.maxVcpus !== c.vcpus) {
+    throw new ImageError(
+      `domain-config: maxVcpus ${String(c.maxVcpus)} is not vcpus ${String(c.vcpus)} (this Ferry cannot add vCPUs to a domain)`,
+    );
+  }
+  if (!ON_POWEROFF_VALUES.includes(c.onPoweroff)) {
+    throw new ImageError(
+      `domain-config: onPoweroff "${String(c.onPoweroff)}" is not one of ${ON_POWEROFF_VALUES.join(", ")}`,
+    );
+  }
+  try {
+    return new Domain(
+      options.id,
+      {
+        name: options.name ?? c.name,
+        vcpus: c.vcpus,
+        memorySize: c.memorySize,
+        kernel: new Uint8Array(0),
+        bootargs: c.bootargs,
+      },
+      { xlen: h.xlen, entry: c.entry, dtbAddress: c.dtbAddress, storeRingGpa: c.storeRingGpa },
+    );
+  } catch (e) {
+    if (e instanceof DomainConfigError) {
+      const asked = `${String(c.vcpus)} vCPUs, ${mebibytes(c.memorySize)} of memory`;
+      throw new ImageError(`domain-config: ${e.message} (the image asks for ${asked})`, { cause: e });
+    }
+    throw e;
+  }
+}
+
+function writePages(domain: Domain, r: RecordOf<"memory">): void {
+  const pages = domain.memory.size / PAGE_SIZE;
+  if (!Array.isArray(r.pages)) throw new ImageError("a memory record holds no page list");
+  for (const p of r.pages) {
+    if (!Number.isInteger(p?.pfn) || p.pfn < 0 || p.pfn >= pages) {
+      throw new ImageError(`memory page ${String(p?.pfn)} is outside the domain's ${pages} pages`);
+    }
+    if (!(p.data instanceof Uint8Array) || p.data.length !== PAGE_SIZE) {
+      throw new ImageError(`memory page ${p.pfn} is not ${PAGE_SIZE} bytes`);
+    }
+    domain.memory.u8.set(p.data, p.pfn * PAGE_SIZE);
+  }
+}
+
+function mebibytes(n: unknown): string {
+  return typeof n === "number" && Number.isFinite(n)
+    ? `${(n / 2 ** 20).toFixed(n % 2 ** 20 ? 2 : 0)} MiB`
+    : String(n);
+}
+
 /** vCPU 0's state with its suspend call returning 0: resumed in a new domain. */
 function resumedInNewDomain(s: VcpuState): VcpuState {
+  // A malformed state is left for restoreVcpuState to refuse with its own message.
+  if (!Array.isArray(s.hart.x)) return s;
   const x = [...s.hart.x];
   x[11] = BigInt(SuspendResult.NEW_DOMAIN);
   return { ...s, hart: { ...s.hart, x } };
