@@ -3,16 +3,23 @@
  * The `ferry` command line. This file only declares commands and options and reports errors;
  * the work lives in the command modules.
  *
- * Error contract: a mistake the user can make (bad arguments, a missing or invalid program)
- * prints one line "ferry: …" on stderr and exits with status 2 — never a stack trace. Anything
+ * Error contract: a mistake the user can make (bad arguments, a missing or invalid program or
+ * config) prints one line "ferry: …" on stderr and exits with status 2 — never a stack trace;
+ * a daemon verb that fails prints the daemon's one-line reason with the status of its kind
+ * (domain-commands.ts). Anything
  * else is a bug in Ferry and is reported as an internal error (status 70, EX_SOFTWARE), with
  * the stack only when FERRY_DEBUG is set.
  */
+import { resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { DomainConfigError } from "../../core/hypervisor/domain.js";
 import { MachineError } from "../../core/machine/bare-machine.js";
 import { ElfError } from "../../core/machine/elf-loader.js";
 import { ProgramFileError } from "../../host/node/program-file.js";
+import { ClientError } from "../client/ferry-client.js";
+import { ConfigError } from "../config/domain-config-file.js";
+import { demoCommand } from "./demo-command.js";
+import { addDomainCommands, exitStatusOf } from "./domain-commands.js";
 import {
   integerInRange,
   parseMemorySize,
@@ -85,6 +92,35 @@ function buildProgram(): Command {
         ...max,
       });
     });
+  program
+    .command("demo")
+    .description("boot the reference guest with 4 vCPUs at work, save it to a file, restore it, check it")
+    .option("--vcpus <n>", "vCPUs (1-64)", integerInRange(1, 64), 4)
+    .option("--memory <size>", "RAM size, e.g. 256M", parseMemorySize, 256 * 1024 * 1024)
+    .option("--xlen <bits>", "the RV32 or RV64 guest", parseXlen, 64)
+    .option("--image <file>", "keep the image file here (default: a temporary file, removed)")
+    .option("--timeout <seconds>", "how long each step may take", integerInRange(1, 3600), 120)
+    .option("--json", "print the summary as JSON")
+    .action(
+      async (opts: {
+        vcpus: number;
+        memory: number;
+        xlen: 32 | 64;
+        image?: string;
+        timeout: number;
+        json?: boolean;
+      }) => {
+        process.exitCode = await demoCommand({
+          vcpus: opts.vcpus,
+          memoryMiB: Math.floor(opts.memory / 2 ** 20),
+          xlen: opts.xlen,
+          ...(opts.image !== undefined ? { image: resolve(opts.image) } : {}),
+          json: opts.json === true,
+          timeoutMs: opts.timeout * 1000,
+        });
+      },
+    );
+  addDomainCommands(program);
   return program;
 }
 
@@ -101,7 +137,12 @@ function report(err: unknown): number {
     // Commander has already printed its message (or the help text the user asked for).
     return err.exitCode === 0 ? 0 : EXIT_USAGE;
   }
+  if (err instanceof ClientError) {
+    process.stderr.write(`ferry: ${err.message}\n`);
+    return exitStatusOf(err);
+  }
   if (
+    err instanceof ConfigError ||
     err instanceof ElfError ||
     err instanceof MachineError ||
     err instanceof ProgramFileError ||

@@ -1,0 +1,60 @@
+/** parseDomainConfig(): xl.cfg keys in TOML, and one clear message for each kind of mistake. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ConfigError, parseDomainConfig } from "./domain-config-file.js";
+
+const good = `name = "web"\nvcpus = 2\nmaxvcpus = 4\nmemory = 64\nkernel = "k.elf"\ncmdline = "work=all"\non_poweroff = "preserve"\n`;
+
+test("parseDomainConfig() reads xl.cfg keys and anchors the kernel at the file's folder", () => {
+  const c = parseDomainConfig(good, "/etc/ferry/web.toml");
+  assert.deepEqual(c, {
+    name: "web",
+    vcpus: 2,
+    maxvcpus: 4,
+    memory: 64,
+    kernel: "/etc/ferry/k.elf",
+    cmdline: "work=all",
+    on_poweroff: "preserve",
+  });
+  assert.equal(
+    parseDomainConfig(`${good}`.replace('"k.elf"', '"/abs/k.elf"'), "x.toml").kernel,
+    "/abs/k.elf",
+  );
+});
+
+const bad: [string, string, RegExp][] = [
+  ["an unknown key", `${good}colour = "red"\n`, /^w\.toml: unknown key "colour"$/],
+  ["a missing key", good.replace(/kernel = .*\n/, ""), /^w\.toml: missing key "kernel"$/],
+  ["a wrong type", good.replace("vcpus = 2", 'vcpus = "two"'), /^w\.toml: vcpus: /],
+  ["too many vCPUs", good.replace("maxvcpus = 4", "maxvcpus = 65"), /^w\.toml: maxvcpus: .*64/],
+  ["maxvcpus below vcpus", good.replace("maxvcpus = 4", "maxvcpus = 1"), /maxvcpus must be at least vcpus/],
+  ["a bad name", good.replace('"web"', '"a b"'), /^w\.toml: name: a name is 1-64/],
+  ["an unknown on_poweroff", good.replace('"preserve"', '"explode"'), /^w\.toml: on_poweroff: /],
+  ["a disk (not yet)", `${good}disk = ["file:/x.img,xvda,w"]\n`, /disk: virtual disks are not supported yet/],
+  ["broken TOML", `${good}vcpus =\n`, /^w\.toml: line 8, column/],
+];
+for (const [what, text, message] of bad) {
+  test(`parseDomainConfig() refuses ${what} with one clear message`, () => {
+    assert.throws(
+      () => parseDomainConfig(text, "w.toml"),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, message);
+        assert.doesNotMatch(e.message, /\n/);
+        return true;
+      },
+    );
+  });
+}
+
+test("parseDomainConfig() lists every problem at once", () => {
+  const text = 'name = "x"\nmemory = 0\ncolour = 1\n';
+  assert.throws(() => parseDomainConfig(text, "w.toml"), /unknown key "colour".*|missing key "vcpus"/);
+  try {
+    parseDomainConfig(text, "w.toml");
+  } catch (e) {
+    const m = (e as Error).message;
+    for (const part of ['unknown key "colour"', 'missing key "vcpus"', 'missing key "kernel"', "memory:"])
+      assert.ok(m.includes(part), `${part} in ${m}`);
+  }
+});
