@@ -12,7 +12,9 @@ test("docs/openapi.json matches openApiDocument() (run `npm run openapi` after a
 });
 
 test("openApiDocument() describes every action with its method, body and response", () => {
-  const doc = openApiDocument("0") as { paths: Record<string, Record<string, { operationId: string; requestBody?: unknown }>> };
+  const doc = openApiDocument("0") as {
+    paths: Record<string, Record<string, { operationId: string; requestBody?: unknown }>>;
+  };
   for (const [id, a] of Object.entries(actions)) {
     const op = doc.paths[a.path]?.[a.method.toLowerCase()];
     assert.equal(op?.operationId, id, `${a.method} ${a.path}`);
