@@ -1,12 +1,15 @@
 /**
  * `npm run bench -- SUITE [options]`: runs a benchmark suite and prints its figures as JSON
- * on stdout. Suites: cpu (guest MIPS on one hart, against QEMU where installed), smp
- * (aggregate MIPS of 1, 2 and 4 vCPUs in parallel mode) and registers (the
- * register-representation measurement behind the hart's design).
+ * on stdout (progress on stderr). Suites: cpu (guest MIPS on one hart, against QEMU where
+ * installed), smp (aggregate MIPS of 1, 2 and 4 vCPUs in parallel mode), suspend (cooperative
+ * suspend and resume latency), save (save and restore throughput of half-touched domains,
+ * against QEMU where installed) and registers (the register-representation measurement
+ * behind the hart's design).
  */
 import { Command, InvalidArgumentError } from "commander";
 import { benchCpu } from "./cpu.js";
 import { measureRegisterRepresentations } from "./register-representation.js";
+import { benchSave } from "./save.js";
 import { benchSmp } from "./smp.js";
 import { benchSuspend } from "./suspend.js";
 
@@ -15,6 +18,14 @@ const positive = (v: string): number => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
   return n;
 };
+
+const sizeList = (v: string): number[] =>
+  v.split(",").map((s) => {
+    const n = Number(s.trim());
+    if (!Number.isInteger(n) || n < 16 || n > 2048)
+      throw new InvalidArgumentError("expected comma-separated sizes in MiB, each 16 to 2048");
+    return n;
+  });
 
 const program = new Command("bench").description("Ferry benchmarks; JSON on stdout");
 program
@@ -41,6 +52,14 @@ program
   .option("--rounds <n>", "save/restore cycles per configuration (the median is reported)", positive, 5)
   .action(async (o: { rounds: number }) => {
     console.log(JSON.stringify(await benchSuspend({ rounds: o.rounds }), null, 2));
+  });
+program
+  .command("save")
+  .description("save and restore throughput of domains with half their memory touched, Ferry and QEMU")
+  .option("--sizes <MiB,...>", "domain memory sizes in MiB", sizeList, [64, 256, 1024])
+  .option("--rounds <n>", "save/restore rounds per size (the median is reported)", positive, 3)
+  .action(async (o: { sizes: number[]; rounds: number }) => {
+    console.log(JSON.stringify(await benchSave({ sizesMiB: o.sizes, rounds: o.rounds }), null, 2));
   });
 program
   .command("registers")
