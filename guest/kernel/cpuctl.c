@@ -112,7 +112,11 @@ int cpu_online(int id, char *why, int whylen) {
   int r = 0;
   if (c->state == CPU_OFFLINE) {
     __atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_SEQ_CST);
-    xc_call(cpubit(id), nothing, 0);   /* wakes its idle loop to arm the quantum timer */
+    /* Wakes its idle loop to arm the quantum timer, and is the handshake with it: the
+     * cross-call is taken at the bottom of the loop, so once it is answered no pass that
+     * read "offline" (and drains) is under way, and only then can a thread be bound
+     * there (that needs cpu_lock). */
+    xc_call(cpubit(id), nothing, 0);
   } else if (c->state != CPU_ONLINE) {
     snprintf(why, whylen, "cpu %d is %s", id, cpu_state_name(c->state));
     r = -1;

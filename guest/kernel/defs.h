@@ -270,6 +270,12 @@ void kerneltrap(void);
 void expect_fault(void);
 int fault_taken(unsigned long *cause, unsigned long *epc);
 
+/* vcpu-hotplug.c */
+void vcpu_hotplug_lock(void);
+void vcpu_hotplug_unlock(void);
+cpuset vcpu_hotplug_boot(void);
+void vcpu_hotplug_start(void);
+
 /* work.c, work-load.c, work-mix.c */
 void work_main(void *arg);
 uint64 work_rand(uint64 *x);
@@ -294,6 +300,8 @@ int xs_write(const char *path, const char *value, char *out, int n);
 int xs_rm(const char *path, char *out, int n);
 int xs_watch(const char *path, const char *token, char *out, int n);
 int xs_unwatch(const char *path, const char *token, char *out, int n);
+int xs_watch_kept(const char *path, const char *token, char *out, int n);
+int xs_rewatch(char *out, int n);
 int xs_watch_event(const char *token, char *path, int pathlen, uint64 deadline);
 
 /* xcall.c */

@@ -9,7 +9,10 @@
  *
  * Invariants: a queued thread is RUNNABLE with its registers saved; a bound thread is only
  * queued on its CPU; an offline or powered-off CPU runs no thread but its idle thread
- * (its queue is drained to online CPUs); the quantum timer runs only on online CPUs.
+ * (its queue is drained to online CPUs); the quantum timer runs only on online CPUs. A
+ * pass of the idle loop reads its CPU's state once; the state turns online only before
+ * the hart starts (disp_start) or with a cross-call that waits for the loop to finish its
+ * pass (cpu_online), so a pass that drains never meets a thread bound to its CPU.
  */
 #include "types.h"
 #include "cpu.h"
@@ -163,13 +166,17 @@ static void idle_loop(void) {
     intr_off();
     if (c->poweroff_req)
       stop_self(c);
-    if (c->state == CPU_ONLINE && !c->tick_on) {
+    __atomic_store_n(&c->picking, 1, __ATOMIC_SEQ_CST);
+    /* One read of state decides the whole pass. Read twice, the state could turn online
+     * between the reads (cpu_online) and the CPU would run a thread with no quantum
+     * timer: a thread that never yields would then keep the CPU for ever. */
+    int online = __atomic_load_n(&c->state, __ATOMIC_SEQ_CST) == CPU_ONLINE;
+    if (online && !c->tick_on) {
       c->tick_on = 1;
       timer_arm(r_time() + us_to_ticks(QUANTUM_US));
     }
-    __atomic_store_n(&c->picking, 1, __ATOMIC_SEQ_CST);
     struct thread *t = 0;
-    if (__atomic_load_n(&c->state, __ATOMIC_SEQ_CST) == CPU_ONLINE) {
+    if (online) {
       t = take(&c->rq, 0);
       if (!t)
         t = steal(c);
@@ -250,7 +257,8 @@ void disp_hart(void) {
   idle_loop();
 }
 
-/* On the boot CPU: starts every other hart into its idle loop, online, creates the first
+/* On the boot CPU: starts every other hart into its idle loop, online, except those the
+ * toolstack wants offline (vcpu-hotplug.c), which stay powered off; creates the first
  * thread running fn and becomes this CPU's idle thread. */
 void disp_start(void (*fn)(void *)) {
   struct cpu *me = mycpu();
@@ -259,21 +267,34 @@ void disp_start(void (*fn)(void *)) {
   me->state = CPU_ONLINE;
   dispatching = 1;
   hartmain = disp_hart;
+  cpuset off = 0;
   if (pv_present) {   /* event channels and the store: the suspend protocol's and tests' */
     evtchninit();
     xsinit();
+    off = vcpu_hotplug_boot();
   }
   for (int i = 0; i < dt.nharts; i++) {
     int id = (int)dt.harts[i];
     char why[120];
     if (id == cpuid())
       continue;
+    if (cpuset_has(off, id)) {   /* never started: as after cpu_poweroff */
+      __atomic_store_n(&cpus[id].state, CPU_POWEROFF, __ATOMIC_SEQ_CST);
+      continue;
+    }
+    /* Online before the hart starts: its idle loop must never see its state change
+     * without a handshake. Marked online once the hart had arrived, its idle loop could
+     * have read "not online" and still be draining its queue while the threads of
+     * work_main queued on it as on any online CPU, one bound to it among them (drain
+     * panics). cpu_online changes a running CPU's state safely: it holds cpu_lock,
+     * without which nothing can be bound there, until the CPU has taken its cross-call
+     * at the bottom of its idle loop. No thread exists yet, so nothing is queued here
+     * before the hart arrives. */
+    __atomic_store_n(&cpus[id].state, CPU_ONLINE, __ATOMIC_SEQ_CST);
     if (smp_start_hart(id, OPAQUE_DISP + id, why, sizeof why) < 0) {
       printf("CHECK FAIL hsm: %s\n", why);
       shutdown(1);
     }
-    __atomic_store_n(&cpus[id].state, CPU_ONLINE, __ATOMIC_SEQ_CST);
-    poke(id);
   }
   me->idle = &idlethreads[cpuid()];
   me->cur = me->idle;

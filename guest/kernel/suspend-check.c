@@ -8,7 +8,8 @@
  *   - every CPU that was paused, and CPU 0, takes an event on its IPI channel.
  * suspend_block is a lock that yields: the suspend thread holds it from the
  * acknowledgement to the end of the resume, and anyone who changes CPU states in several
- * steps (work-mix.c) holds it except where a suspend may come, so none lands half-way.
+ * steps (work-mix.c, vcpu-hotplug.c) holds it except where a suspend may come, so none
+ * lands half-way.
  */
 #include "types.h"
 #include "cpu.h"

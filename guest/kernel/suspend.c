@@ -147,7 +147,7 @@ static cpuset barrier_and_suspend(int *fresh) {
 /* Returns whether the domain is new (watches must be registered again). */
 static int do_suspend(void) {
   char why[120];
-  suspend_block();   /* no multi-step CPU change (work-mix.c) is half done */
+  suspend_block();   /* no multi-step CPU change (work-mix.c, vcpu-hotplug.c) is half done */
   suspend_busy = 1;  /* work.c: no verdict round until suspend_verify is done */
   suspend_entered++;
   suspend_devices();
@@ -179,12 +179,11 @@ static int do_suspend(void) {
 
 /* Registers the watch on control/shutdown (it fires once at once) and announces the
  * protocol; the announcement must come after the watch. In a new domain the host may
- * not have kept the watch: it is removed (an error if it is gone) and added again. */
+ * not have kept the watches: xs_rewatch registers this one and every other kept watch
+ * (vcpu-hotplug.c's) again. */
 static int announce(int again, char *out, int n) {
-  if (again)
-    xs_unwatch("control/shutdown", "shutdown", out, n);
-  if (xs_watch("control/shutdown", "shutdown", out, n) < 0 ||
-      xs_write("control/feature-suspend", "1", out, n) < 0)
+  int r = again ? xs_rewatch(out, n) : xs_watch_kept("control/shutdown", "shutdown", out, n);
+  if (r < 0 || xs_write("control/feature-suspend", "1", out, n) < 0)
     return -1;
   return 0;
 }

@@ -7,8 +7,8 @@
  *              thread each (unbound, so they cross CPUs), blocking with sleep/wakeup.
  *              Items are sequence numbers: the consumer must see each exactly once, in
  *              order, and produced = consumed + queued, as sums, at every round.
- *   bound      a thread bound to every other CPU (the only one with one CPU) must only
- *              ever run there and keep running.
+ *   bound      a thread bound to every other online CPU (the only one with one) must
+ *              only ever run there and keep running.
  *   memwriter  one thread per CPU; together they dirty rate= pages per millisecond across
  *              wset= pages after the kernel image, each write read back.
  */
@@ -152,14 +152,21 @@ static void bound_thread(void *arg) {
   }
 }
 
+/* CPUs left powered off at boot (vcpu-hotplug.c) do not count: a thread cannot be bound
+ * there. */
 void bound_start(void) {
   char why[80];
-  for (int k = 0; k < dt.nharts; k++) {
+  int n = ncpus_online();
+  for (int k = 0, j = 0; k < dt.nharts; k++) {
     int id = (int)dt.harts[k];
-    if ((k & 1) || dt.nharts == 1)
-      if (!(bthreads[id] = thread_create_bound("bound", bound_thread, (void *)(unsigned long)id,
-                                               id, why, sizeof why)))
-        panic("bound: %s", why);
+    if (cpus[id].state != CPU_ONLINE)
+      continue;
+    if (!(j++ & 1) && n != 1)
+      continue;
+    bthreads[id] = thread_create_bound("bound", bound_thread, (void *)(unsigned long)id, id,
+                                       why, sizeof why);
+    if (!bthreads[id])
+      panic("bound: %s", why);
   }
 }
 

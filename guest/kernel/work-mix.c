@@ -4,7 +4,8 @@
  * checks the Solaris rules: a CPU with bound threads and the last online CPU are refused
  * (with that reason), a CPU that went offline dispatches no thread until it is online
  * again, a powered-off CPU is STOPPED in HSM, and CPU 0 refuses to power off. Every
- * round must see some steps.
+ * round must see some steps. A step holds vcpu_hotplug_lock throughout, and a CPU that
+ * is not online when it is picked is the toolstack's (vcpu-hotplug.c): it is left alone.
  */
 #include "types.h"
 #include "cpu.h"
@@ -87,9 +88,12 @@ static void mix_thread(void *arg) {
   uint64 x = 0x2545f4914f6cdd1dULL;
   for (;;) {
     int id = (int)dt.harts[(uint32)work_rand(&x) % (uint32)dt.nharts];
+    vcpu_hotplug_lock();
     suspend_block();
-    step(id, &x);
+    if (cpus[id].state == CPU_ONLINE)   /* else the toolstack took it (vcpu-hotplug.c) */
+      step(id, &x);
     suspend_unblock();
+    vcpu_hotplug_unlock();
     thread_delay_ms(5 + (uint32)work_rand(&x) % 20);
   }
 }

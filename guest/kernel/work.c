@@ -113,8 +113,10 @@ void work_main(void *arg) {
     if (args.work & (1u << i))
       loads[i].start();
   printf("work started: %s cpus=%d\n", names, ncpus_online());
-  if (pv_present)
+  if (pv_present) {
     suspend_start();
+    vcpu_hotplug_start();
+  }
   static char fail[256];
   int failed = 0;
   uint64 next = deadline_ms(REPORT_MS);

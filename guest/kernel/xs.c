@@ -14,6 +14,11 @@
  * the reply with its req_id. Watch events (req_id 0) are queued for xs_watch_event.
  * Every wait has a deadline; a reply that comes after its requester gave up is dropped.
  * Relative paths name nodes under the domain's home, /local/domain/<id>.
+ *
+ * Requests also work before the dispatcher runs a thread (disp_start reads the store
+ * before it starts the other CPUs): with no thread to yield to and interrupts off, the
+ * waits poll the ring instead. Watches registered with xs_watch_kept are registered
+ * again by xs_rewatch after a resume in a new domain, whose host may not have kept them.
  */
 #include "types.h"
 #include "cpu.h"
@@ -44,6 +49,10 @@ static uint32 whead, wtail;    /* whead - wtail events queued */
 
 volatile uint32 xs_nintr;      /* store upcalls taken */
 volatile uint32 xs_nlost;      /* watch events dropped: queue full or malformed */
+
+#define NKEPT 4
+static struct { const char *path, *token; } kept[NKEPT];   /* for xs_rewatch */
+static volatile int nkept;     /* entries before it are complete (release/acquire) */
 
 static volatile uint32 *index_at(int off) {
   return (volatile uint32 *)(ring + off);
@@ -136,6 +145,15 @@ int xs_present(void) {
   return ring != 0;
 }
 
+/* What a request does while it waits: let other threads run, or, before there are any
+ * (interrupts are off then, so no upcall comes), look at the ring itself. */
+static void relax(void) {
+  if (curthread())
+    yield();
+  else
+    xs_intr(port, (void *)1);
+}
+
 static void put(uint32 *prod, const void *src, uint32 n) {
   for (uint32 i = 0; i < n; i++)
     ring[XS_RING_REQ + ((*prod)++ & RING_MASK)] = ((const uint8 *)src)[i];
@@ -153,7 +171,7 @@ int xs_request(uint32 type, const char *a, const void *b, int blen, char *out, i
     return -1;
   }
   while (__atomic_exchange_n(&busy, 1, __ATOMIC_ACQUIRE))
-    yield();
+    relax();
   uint64 deadline = deadline_ms(TIMEOUT_MS), poll = deadline_ms(100);
   uint32 prod = *index_at(XS_RING_REQ_PROD);
   while (XS_RING_SIZE - (prod - __atomic_load_n(index_at(XS_RING_REQ_CONS), __ATOMIC_ACQUIRE)) <
@@ -162,7 +180,7 @@ int xs_request(uint32 type, const char *a, const void *b, int blen, char *out, i
       err = "ETIMEDOUT";
       goto out;
     }
-    yield();
+    relax();
   }
   acquire(&xslock);
   want = ++lastid ? lastid : ++lastid;
@@ -183,7 +201,7 @@ int xs_request(uint32 type, const char *a, const void *b, int blen, char *out, i
       xs_intr(port, (void *)1);
       poll = deadline_ms(100);
     }
-    yield();
+    relax();
   }
   acquire(&xslock);
   want = 0;
@@ -217,6 +235,36 @@ int xs_watch(const char *path, const char *token, char *out, int n) {
 }
 int xs_unwatch(const char *path, const char *token, char *out, int n) {
   return xs_request(XS_UNWATCH, path, token, (int)strlen(token) + 1, out, n);
+}
+
+/* xs_watch, and xs_rewatch registers it again after every resume in a new domain. path
+ * and token must stay valid for ever (string literals). No resume may come between the
+ * registration and the note that it must be redone: the suspend thread registers its
+ * own before it serves a request, any other thread holds suspend_block. */
+int xs_watch_kept(const char *path, const char *token, char *out, int n) {
+  if (xs_watch(path, token, out, n) < 0)
+    return -1;
+  acquire(&xslock);
+  int i = nkept;
+  if (i == NKEPT)
+    panic("xs: more than %d kept watches", NKEPT);
+  kept[i].path = path;
+  kept[i].token = token;
+  __atomic_store_n(&nkept, i + 1, __ATOMIC_RELEASE);
+  release(&xslock);
+  return 0;
+}
+
+/* After a resume in a new domain: every kept watch is removed (an error if the host did
+ * not keep it) and registered again, so it fires once, as when it was first registered.
+ * Returns -1 with the first error, or 0. */
+int xs_rewatch(char *out, int n) {
+  for (int i = 0; i < __atomic_load_n(&nkept, __ATOMIC_ACQUIRE); i++) {
+    xs_unwatch(kept[i].path, kept[i].token, out, n);
+    if (xs_watch(kept[i].path, kept[i].token, out, n) < 0)
+      return -1;
+  }
+  return 0;
 }
 
 /* Takes the oldest queued watch event with this token: 0 with its path, or -1 at the
