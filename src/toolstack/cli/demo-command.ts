@@ -138,7 +138,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
         `  save            ${formatBytes(saved.bytes)} in ${saved.writeMs} ms (${formatRate(saved.bytes, saved.writeMs)})`,
       );
       say(
-        `  restore         ${restored.readMs} ms (${formatRate(restored.bytes, restored.readMs)}); ${summary.restore.cpusBack} CPUs re-created from their jump buffers`,
+        `  restore         ${restored.readMs} ms (${formatRate(restored.bytes, restored.readMs)}); ${summary.restore.cpusBack} CPUs running again (CPU 0 from the image, ${summary.restore.cpusBack - 1} rebuilt from their jump buffers)`,
       );
       say(`  guest's check   ${verdict[0]}   (${passed ? "nothing was lost" : "FAILED"})`);
     }

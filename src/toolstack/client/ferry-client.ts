@@ -90,11 +90,14 @@ export class FerryClient {
       return await fetch(`${this.base}${path}`, init);
     } catch (e) {
       if ((e as Error).name === "AbortError") throw e;
-      const cause = (e as { cause?: { code?: string } }).cause;
+      const cause = (e as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } })
+        .cause;
+      // Several addresses tried (localhost: ::1 and 127.0.0.1) fail as an AggregateError.
+      const code = cause?.code ?? cause?.errors?.find((x) => x.code)?.code;
       const why =
-        cause?.code === "ECONNREFUSED"
+        code === "ECONNREFUSED"
           ? "connection refused (is ferryd running?)"
-          : (cause?.code ?? (e as Error).message);
+          : (code ?? cause?.message ?? (e as Error).message);
       throw new ClientError("unreachable", `cannot reach ferryd at ${this.host}: ${why}`, { cause: e });
     }
   }
