@@ -86,9 +86,21 @@ export class DomainManager {
     this.reaper.unref();
   }
 
+  /**
+   * Output of restored domains that are not tracked yet: a restored guest runs (and prints
+   * its resume line) as soon as the runner has it, before restore() has returned.
+   */
+  private readonly earlyConsoles = new Map<Domain, ConsoleLog>();
+
   /** The runner's console sink: routes a domain's output to its log. */
   readonly onConsole = (domain: Domain, bytes: Uint8Array): void => {
-    this.entries.get(domain.name)?.console.write(bytes);
+    const e = this.entries.get(domain.name);
+    if (e?.domain === domain) e.console.write(bytes);
+    else if (this.reserved.has(domain.name)) {
+      let early = this.earlyConsoles.get(domain);
+      if (early === undefined) this.earlyConsoles.set(domain, (early = new ConsoleLog()));
+      early.write(bytes);
+    }
   };
 
   hostInfo(): HostInfo {
@@ -366,7 +378,11 @@ export class DomainManager {
       }
       throw err;
     } finally {
-      if (name !== undefined) this.reserved.delete(name);
+      if (name !== undefined) {
+        this.reserved.delete(name);
+        for (const domain of this.earlyConsoles.keys())
+          if (domain.name === name) this.earlyConsoles.delete(domain);
+      }
     }
   }
 
@@ -401,12 +417,13 @@ export class DomainManager {
       domain,
       memoryMiB,
       onPoweroff,
-      console: new ConsoleLog(),
+      console: this.earlyConsoles.get(domain) ?? new ConsoleLog(),
       since: Date.now(),
       paused: false,
       busy: null,
     };
     this.entries.set(domain.name, e);
+    this.earlyConsoles.delete(domain);
     return e;
   }
 

@@ -67,6 +67,20 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Creates a domain with `ferry create` from these config keys; its console once `ready` shows. */
+async function boot(
+  d: Ferryd,
+  client: FerryClient,
+  fields: { name: string } & Record<string, string | number>,
+  ready: RegExp,
+): Promise<Console> {
+  const r = await d.ferry(["create", writeConfig(dir, fields.name, fields)]);
+  assert.equal(r.status, 0, r.stderr);
+  const con = await Console.open(client, fields.name);
+  await con.until(ready);
+  return con;
+}
+
 function names(list: readonly { name: string }[]): string[] {
   return list.map((d) => d.name).sort();
 }
@@ -130,17 +144,19 @@ describe("ferryd with the ferry CLI", () => {
     });
   }
 
-  test("info, vcpu-list, pause, unpause, console input, shutdown: each as xl does it", async () => {
-    const config = writeConfig(dir, "small", {
-      name: "small",
-      vcpus: 2,
-      memory: 16,
-      kernel: KERNEL64,
-      cmdline: "work=counters",
-    });
-    assert.equal((await d.ferry(["create", config])).status, 0);
-    const con = await Console.open(client, "small");
-    await con.until(/^work started/m);
+  test("info, vcpu-list, pause, unpause, shutdown: each as xl does it", async () => {
+    const con = await boot(
+      d,
+      client,
+      {
+        name: "small",
+        vcpus: 2,
+        memory: 16,
+        kernel: KERNEL64,
+        cmdline: "work=counters",
+      },
+      /^work started/m,
+    );
 
     const info = await d.ferry(["info", "--json"]);
     assert.equal(info.status, 0, info.stderr);
@@ -183,16 +199,18 @@ describe("ferryd with the ferry CLI", () => {
 
   test("a paused domain is saved as it stands and restores running", async (t) => {
     t.after(() => client.call("destroy", { name: "still" }).catch(() => {}));
-    const config = writeConfig(dir, "still", {
-      name: "still",
-      vcpus: 2,
-      memory: 16,
-      kernel: KERNEL64,
-      cmdline: "work=counters",
-    });
-    assert.equal((await d.ferry(["create", config])).status, 0);
-    const con = await Console.open(client, "still");
-    await con.until(/^CHECK ok work=counters round=1$/m);
+    const con = await boot(
+      d,
+      client,
+      {
+        name: "still",
+        vcpus: 2,
+        memory: 16,
+        kernel: KERNEL64,
+        cmdline: "work=counters",
+      },
+      /^CHECK ok work=counters round=1$/m,
+    );
     con.close();
     assert.equal((await d.ferry(["pause", "still"])).status, 0);
     const image = join(dir, "still.ferry");
@@ -209,17 +227,19 @@ describe("ferryd with the ferry CLI", () => {
 
   test("vcpus below maxvcpus boot powered off; vcpu-set brings them up and down through the store", async (t) => {
     t.after(() => client.call("destroy", { name: "hot" }).catch(() => {}));
-    const config = writeConfig(dir, "hot", {
-      name: "hot",
-      vcpus: 2,
-      maxvcpus: 4,
-      memory: 16,
-      kernel: KERNEL64,
-      cmdline: "work=counters",
-    });
-    assert.equal((await d.ferry(["create", config])).status, 0);
-    const con = await Console.open(client, "hot");
-    await con.until(/^work started: counters cpus=2$/m);
+    const con = await boot(
+      d,
+      client,
+      {
+        name: "hot",
+        vcpus: 2,
+        maxvcpus: 4,
+        memory: 16,
+        kernel: KERNEL64,
+        cmdline: "work=counters",
+      },
+      /^work started: counters cpus=2$/m,
+    );
     const states = async (): Promise<string> =>
       (await client.call("vcpuList", { name: "hot" })).map((v) => `${v.state}/${v.availability}`).join(" ");
     assert.equal(await states(), "started/online started/online stopped/offline stopped/offline");
@@ -242,6 +262,25 @@ describe("ferryd with the ferry CLI", () => {
     assert.equal(tooMany.status, 2);
     assert.equal(tooMany.stderr, "ferry: domain hot has 4 vCPUs (maxvcpus), not 5\n");
     con.close();
+  });
+
+  test("ferry create -c shows the console until the domain powers off; console input reaches the domain", async () => {
+    const config = writeConfig(dir, "attach", { name: "attach", vcpus: 2, memory: 16, kernel: KERNEL64 });
+    // test=smp (the default) checks its CPUs and powers off; on_poweroff = destroy ends the stream.
+    const r = await d.ferry(["create", "-c", config], { timeoutMs: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^created domain attach /);
+    assert.match(r.stdout, /^ferry test kernel: boot hart 0, 2 harts, rv64/m);
+    const typed = writeConfig(dir, "typed", {
+      name: "typed",
+      vcpus: 1,
+      memory: 16,
+      kernel: KERNEL64,
+      cmdline: "work=counters",
+    });
+    assert.equal((await d.ferry(["create", typed])).status, 0);
+    assert.deepEqual(await client.call("consoleInput", { name: "typed", body: { data: "hello\n" } }), {});
+    assert.equal((await d.ferry(["destroy", "typed"])).status, 0);
   });
 
   test("a preserved domain stays listed as shutdown after it powers off", async () => {
@@ -320,16 +359,18 @@ describe("ferryd with the ferry CLI", () => {
 
   test("bad images are refused with one message and create nothing", async () => {
     const good = join(dir, "good.ferry");
-    const config = writeConfig(dir, "img", {
-      name: "img",
-      vcpus: 2,
-      memory: 16,
-      kernel: KERNEL64,
-      cmdline: "work=counters",
-    });
-    assert.equal((await d.ferry(["create", config])).status, 0);
-    const con = await Console.open(client, "img");
-    await con.until(/^CHECK ok/m);
+    const con = await boot(
+      d,
+      client,
+      {
+        name: "img",
+        vcpus: 2,
+        memory: 16,
+        kernel: KERNEL64,
+        cmdline: "work=counters",
+      },
+      /^CHECK ok/m,
+    );
     con.close();
     assert.equal((await d.ferry(["save", "img", good])).status, 0);
     const bytes = readFileSync(good);
@@ -374,12 +415,12 @@ describe("saves that fail keep the domain running and older images intact", () =
     memory = 32,
     cmdline = "work=counters,memwriter",
   ): Promise<Console> {
-    const config = writeConfig(dir, name, { name, vcpus: 2, memory, kernel: KERNEL64, cmdline });
-    const r = await d.ferry(["create", config]);
-    assert.equal(r.status, 0, r.stderr);
-    const con = await Console.open(client, name);
-    await con.until(/^CHECK ok work=\S+ round=1$/m);
-    return con;
+    return boot(
+      d,
+      client,
+      { name, vcpus: 2, memory, kernel: KERNEL64, cmdline },
+      /^CHECK ok work=\S+ round=1$/m,
+    );
   }
 
   async function stillWorks(con: Console, name: string, from: number): Promise<void> {
