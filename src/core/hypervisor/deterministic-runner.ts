@@ -11,9 +11,10 @@
  * input may still come (then the runner waits for it).
  */
 import { VirtualClock } from "../machine/clock.js";
+import type { PageRun } from "../memory/dirty-log.js";
 import { AttachedDomain } from "./attached-domain.js";
 import type { Domain } from "./domain.js";
-import { checkRestoredStates, type DomainRunner } from "./domain-runner.js";
+import { type AddRestoredOptions, checkRestoredStates, type DomainRunner } from "./domain-runner.js";
 import { RunRequest, Slot } from "./domain-shared-state.js";
 import { TICKS_PER_MS } from "./host-clock.js";
 import type { PvBackend } from "./pv-backend.js";
@@ -72,6 +73,8 @@ export class DeterministicRunner implements DomainRunner {
   private readonly waitForInput: boolean;
   /** Instructions run so far over every vCPU. */
   instructions = 0;
+  /** True while `run()` is running. */
+  private running = false;
 
   constructor(options: DeterministicRunnerOptions = {}) {
     this.random = new SeededRandom(options.seed ?? 1);
@@ -98,10 +101,12 @@ export class DeterministicRunner implements DomainRunner {
     states: readonly VcpuState[],
     pv: PvRestore,
     guestTime: number,
+    options: AddRestoredOptions = {},
   ): Promise<void> {
     checkRestoredStates(domain, states);
     const backend = this.pv.attach(domain, pv);
     try {
+      if (options.paused) domain.setRunRequest(RunRequest.PAUSE);
       domain.shared.timeBase = this.clock.now() - guestTime;
       const entry = this.entryFor(domain, backend);
       for (const st of states) restoreVcpuState(entry.vcpus[st.id]!, st);
@@ -147,6 +152,16 @@ export class DeterministicRunner implements DomainRunner {
     return this.entry(domain).attached.guestTime(this.clock.now());
   }
 
+  /**
+   * Takes the dirty pages. One thread: no vCPU is inside a slice while this runs, and each
+   * drops its cached write entries at the start of its next slice (hart.ts), so the pages
+   * can be read at once.
+   */
+  async harvestDirty(domain: Domain): Promise<PageRun[]> {
+    this.entry(domain);
+    return domain.memory.dirty.harvest();
+  }
+
   async vcpuStates(domain: Domain): Promise<VcpuState[]> {
     return this.entry(domain).vcpus.map((v) => captureVcpuState(v));
   }
@@ -163,8 +178,17 @@ export class DeterministicRunner implements DomainRunner {
     this.entries = this.entries.filter((e) => e.domain !== domain);
   }
 
+  /**
+   * Runs the guests until `done()` or `timeoutMs` of guest time. Called while `run()` is
+   * already running (a test drives the guests while a migration suspends one), it does not
+   * start a second loop over the same vCPUs: it watches that run's progress instead.
+   */
   async waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
     const until = this.clock.now() + timeoutMs * TICKS_PER_MS;
+    while (this.running) {
+      if (done() || this.clock.now() >= until) return done();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
     if (done()) return true;
     await this.run({ until: () => done() || this.clock.now() >= until });
     return done();
@@ -188,6 +212,21 @@ export class DeterministicRunner implements DomainRunner {
       until?: () => boolean;
     } = {},
   ): Promise<void> {
+    if (this.running) throw new Error("DeterministicRunner.run() is already running");
+    this.running = true;
+    try {
+      await this.loop(options);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async loop(options: {
+    maxInstructions?: number;
+    signal?: AbortSignal;
+    onConsole?: (domain: Domain, bytes: Uint8Array) => void;
+    until?: () => boolean;
+  }): Promise<void> {
     const limit = this.instructions + (options.maxInstructions ?? Number.POSITIVE_INFINITY);
     const onConsole = options.onConsole ?? this.onConsole;
     let lastYield = performance.now();

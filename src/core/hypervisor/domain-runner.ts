@@ -1,12 +1,22 @@
 /**
- * What the save/restore code needs from a runner, whichever execution mode it implements
- * (DeterministicRunner here, ParallelRunner in host/node): PV services shared by its domains,
- * adding fresh and restored domains, vCPU state out, and a way to let guests run until
- * something holds.
+ * What the save/restore and migration code needs from a runner, whichever execution mode it
+ * implements (DeterministicRunner here, ParallelRunner in host/node): PV services shared by
+ * its domains, adding fresh and restored domains (a restored one optionally held paused until
+ * a migration commits), vCPU state out, dirty-page harvests for pre-copy, and a way to let
+ * guests run until something holds.
  */
+import type { PageRun } from "../memory/dirty-log.js";
 import type { Domain } from "./domain.js";
 import type { PvHost, PvRestore } from "./pv-host.js";
 import type { VcpuState } from "./vcpu-state.js";
+
+export interface AddRestoredOptions {
+  /**
+   * Add the domain paused: none of its vCPUs runs until `unpause(domain)`. A migration's
+   * receiver holds the whole domain this way until the source commits (core/migration).
+   */
+  readonly paused?: boolean;
+}
 
 export interface DomainRunner {
   readonly pv: PvHost;
@@ -17,12 +27,25 @@ export interface DomainRunner {
    * them and the others start down; its PV state comes from `pv`; guest time continues
    * from `guestTime`. On failure nothing of the domain is left on the runner.
    */
-  addRestored(domain: Domain, states: readonly VcpuState[], pv: PvRestore, guestTime: number): Promise<void>;
+  addRestored(
+    domain: Domain,
+    states: readonly VcpuState[],
+    pv: PvRestore,
+    guestTime: number,
+    options?: AddRestoredOptions,
+  ): Promise<void>;
   /** The domain's guest time now (10 MHz ticks). */
   guestTime(domain: Domain): number;
   /** Stops every vCPU at a slice boundary. */
   pause(domain: Domain): Promise<void>;
   unpause(domain: Domain): Promise<void>;
+  /**
+   * Takes the domain's dirty pages and clears them (memory/dirty-log.ts; logging must have
+   * been enabled with `domain.memory.dirty.enable()`), resolving once reading those pages
+   * sees every store made before the call and every later store marks its page again. Call
+   * it once right after enabling the log, before copying memory, for the same reason.
+   */
+  harvestDirty(domain: Domain): Promise<PageRun[]>;
   /** Every vCPU's state; the domain must be paused or suspended. */
   vcpuStates(domain: Domain): Promise<VcpuState[]>;
   /** Ends a domain and stops its vCPUs; its PV state stays until `release`. */

@@ -19,7 +19,11 @@
  * crashed (`crashOf(domain)` tells why) and never the host process; other domains go on.
  */
 import type { Domain } from "../../core/hypervisor/domain.js";
-import { checkRestoredStates, type DomainRunner } from "../../core/hypervisor/domain-runner.js";
+import {
+  type AddRestoredOptions,
+  checkRestoredStates,
+  type DomainRunner,
+} from "../../core/hypervisor/domain-runner.js";
 import { RunRequest, Slot } from "../../core/hypervisor/domain-shared-state.js";
 import { epochTicks } from "../../core/hypervisor/host-clock.js";
 import type { PvBackend } from "../../core/hypervisor/pv-backend.js";
@@ -74,6 +78,8 @@ const DEFAULT_SLICE = 20_000;
 const DEFAULT_POLL_MS = 5;
 /** How long harvestDirty waits for a vCPU to finish the slice it was in. */
 const CATCH_UP_LIMIT_MS = 10_000;
+/** Looks harvestDirty takes at once (setImmediate) before it waits a millisecond between looks. */
+const QUICK_LOOKS = 8;
 
 export class ParallelRunner implements DomainRunner {
   readonly pv: PvHost;
@@ -112,6 +118,7 @@ export class ParallelRunner implements DomainRunner {
     states: readonly VcpuState[],
     pv: PvRestore,
     guestTime: number,
+    options: AddRestoredOptions = {},
   ): Promise<void> {
     if (this.entries.has(domain)) throw new Error(`domain ${domain.name} is already on this runner`);
     checkRestoredStates(domain, states);
@@ -119,6 +126,8 @@ export class ParallelRunner implements DomainRunner {
     domain.setRunRequest(RunRequest.PAUSE);
     domain.shared.timeBase = epochTicks() - guestTime;
     const e = this.start(domain, backend, false);
+    // Held as if pause() had been called: run() leaves it alone until unpause().
+    e.userPaused = options.paused === true;
     try {
       await Promise.all(states.map((st) => e.workers[st.id]!.request({ type: "restore-state", state: st })));
     } catch (error) {
@@ -303,6 +312,7 @@ export class ParallelRunner implements DomainRunner {
     const epoch = log.epoch;
     const shared = domain.shared;
     const giveUp = performance.now() + CATCH_UP_LIMIT_MS;
+    let looks = 0;
     for (;;) {
       let behind = -1;
       for (let v = 0; v < domain.vcpus && behind < 0; v++) {
@@ -316,7 +326,10 @@ export class ParallelRunner implements DomainRunner {
           `vCPU ${behind} of domain ${domain.name} has not finished its slice in 10 s`,
         );
       }
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // A few quick looks, then a millisecond at a time: spinning here would take from the
+      // vCPUs the very CPU time they need to finish their slices (a 2-core host has none spare).
+      if (++looks < QUICK_LOOKS) await new Promise<void>((resolve) => setImmediate(resolve));
+      else await delay(1, undefined);
     }
   }
 

@@ -16,6 +16,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { Irq } from "../../core/cpu/interrupts.js";
+import { compressedTable } from "../../core/cpu/rvc.js";
 import { AttachedDomain } from "../../core/hypervisor/attached-domain.js";
 import { DomainRunState, RunRequest, Slot } from "../../core/hypervisor/domain-shared-state.js";
 import { TICKS_PER_MS } from "../../core/hypervisor/host-clock.js";
@@ -44,11 +45,20 @@ const waitAsync = (
 
 if (parentPort === null) throw new Error("vcpu-worker.js must run as a worker thread");
 const port = parentPort;
-const data =
-  (workerData as VcpuWorkerData | null) ??
-  (await new Promise<VcpuWorkerData>((resolve) => {
-    port.once("message", (m: VcpuAttach) => resolve(m.data));
-  }));
+const attached =
+  workerData === null
+    ? new Promise<VcpuWorkerData>((resolve) => {
+        port.once("message", (m: VcpuAttach) => resolve(m.data));
+      })
+    : undefined;
+if (attached !== undefined) {
+  // A spare builds now what every vCPU needs and each thread builds once (the RVC expansion
+  // tables: tens of milliseconds on a busy host), so that an incoming domain — a restore, a
+  // migration's destination, inside its downtime — does not wait for it.
+  compressedTable(32);
+  compressedTable(64);
+}
+const data = (workerData as VcpuWorkerData | null) ?? (await attached!);
 const id = data.vcpu;
 const domain = new AttachedDomain(data.descriptor);
 const shared = domain.shared;

@@ -1,0 +1,467 @@
+/**
+ * The source side of a migration (docs/migration.md): moves a running domain to the peer at
+ * the other end of a ByteChannel, non-live (suspend, then send) or live (pre-copy memory
+ * while the guest runs, then suspend and send the rest), and commits only once the
+ * destination says it holds the whole domain.
+ *
+ * Safety, in the order things happen:
+ * - nothing is suspended before the destination has accepted the protocol version and
+ *   claimed the domain (a refusal costs the guest nothing);
+ * - any failure before the commit — the connection closed or broken, the peer silent for
+ *   `peerTimeoutMs`, an ABORT, a bad frame, a guest that never suspends — resumes the domain
+ *   in place (its suspend call returns 1; a transparent pause is lifted), tells the peer why
+ *   (ABORT), and throws one MigrationError;
+ * - the commit is sent only after READY. From the moment COMMIT is handed to the transport
+ *   until RESUMED (or an ABORT, which means the destination did not and will not run it)
+ *   comes back, the outcome is in doubt: if the connection fails then, the domain stays
+ *   suspended here and the error says so (`inDoubt`): resuming it could run it twice.
+ * - on success the domain is left suspended (or paused) for the caller to release.
+ *
+ * Pre-copy: dirty logging on, round 0 sends every non-zero page while the guest runs, each
+ * later round the pages dirtied during the one before; precopy-policy.ts decides when to
+ * stop. A page is copied before it is hashed and sent (page-hashes.ts), and not sent at all
+ * when the destination already holds the same contents. The final round, with the guest
+ * stopped, sends the last dirty pages straight from guest RAM.
+ */
+import type { Domain } from "../hypervisor/domain.js";
+import type { DomainRunner } from "../hypervisor/domain-runner.js";
+import type { PageRun } from "../memory/dirty-log.js";
+import { PAGE_SIZE } from "../memory/page.js";
+import {
+  type DomainRecord,
+  type MemoryPage,
+  type OnPoweroff,
+  PAGES_PER_BATCH,
+  type SaveMode,
+} from "../snapshot/domain-image.js";
+import { encodeHeader, encodeRecord } from "../snapshot/image-codec.js";
+import { announcesSuspend, resumeDomain, SuspendError, suspendDomain } from "../snapshot/suspend-domain.js";
+import type { ByteChannel } from "./byte-channel.js";
+import { configRecord, imageHeader, stateRecords } from "./domain-state.js";
+import { ControlInbox, FrameReader, FrameWriter, PeerAbortError, withTimeout } from "./message-stream.js";
+import { MigrationError, reasonOf } from "./migration-error.js";
+import type { FinalReason, MigrationProgress, MigrationReport, RoundReport } from "./migration-report.js";
+import { isZeroPage, PageHashes } from "./page-hashes.js";
+import { afterRound } from "./precopy-policy.js";
+import {
+  Command,
+  encodeControl,
+  OLDEST_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  parseText,
+  parseU32s,
+  ROUND_FINAL,
+  STREAM_MAGIC,
+  textBody,
+  u32Body,
+  u64Body,
+} from "./wire-format.js";
+
+export const DEFAULT_DOWNTIME_MS = 50;
+export const DEFAULT_MAX_ROUNDS = 30;
+export const DEFAULT_PEER_TIMEOUT_MS = 30_000;
+
+export interface MigrateOutOptions {
+  /** Pre-copy memory while the guest runs (else suspend first, then send). */
+  readonly live: boolean;
+  /** Live: the longest the final round should stop the guest, in ms (default 50). */
+  readonly downtimeMs?: number;
+  /** Live: the most pre-copy rounds before the final one (default 30). */
+  readonly maxRounds?: number;
+  /** How long the guest has to acknowledge the suspend request, and then to suspend (default 60 s). */
+  readonly suspendTimeoutMs?: number;
+  /** How long the destination may take to answer, or to take bytes (default 30 s). */
+  readonly peerTimeoutMs?: number;
+  /** What a guest poweroff does to the domain on the destination ("destroy" by default). */
+  readonly onPoweroff?: OnPoweroff;
+  onProgress?(p: MigrationProgress): void;
+}
+
+/**
+ * Migrates `domain` from `runner` over `channel` (which it closes when it returns). On
+ * success the destination runs the domain and this copy is left suspended or paused, for
+ * the caller to release. On failure it throws MigrationError; unless `inDoubt`, the domain
+ * runs here as before.
+ */
+export async function migrateOut(
+  runner: DomainRunner,
+  domain: Domain,
+  channel: ByteChannel,
+  options: MigrateOutOptions,
+): Promise<MigrationReport> {
+  try {
+    return await new Sender(runner, domain, channel, options).run();
+  } finally {
+    channel.close();
+  }
+}
+
+const PEER = "the destination";
+const WORDS_PER_PAGE = PAGE_SIZE / 4;
+/**
+ * The longest the sender keeps the event loop, in ms. The host's other work runs there —
+ * on Node the parallel runner answers its vCPUs' PV calls there, and a vCPU waiting for an
+ * answer stalls its guest — so a scan or a burst of page copies returns to it this often.
+ */
+const EVENT_LOOP_SLICE_MS = 4;
+/** Pages handled between two looks at the clock. */
+const CLOCK_EVERY_PAGES = 64;
+
+class Sender {
+  private readonly live: boolean;
+  private readonly downtimeMs: number;
+  private readonly maxRounds: number;
+  private readonly peerTimeoutMs: number;
+  private readonly out: FrameWriter;
+  private readonly inbox: ControlInbox;
+  private readonly pages: number;
+  private readonly hashes: PageHashes | undefined;
+  private readonly t0 = performance.now();
+  private mode: SaveMode = "transparent";
+  private rttMs = 0;
+  private readonly rounds: RoundReport[] = [];
+  private finalReason: FinalReason = "not-live";
+  private pagesSent = 0;
+  private pagesSkipped = 0;
+  /** The dirty set the final round must send (live), harvested after the last pre-copy round. */
+  private pending: PageRun[] = [];
+  private nextRound = 0;
+  /** How the domain is held still, once it is (what a failure must undo). */
+  private heldAs: SaveMode | undefined;
+  private suspendedAt = 0;
+  private logging = false;
+  private committing = false;
+  private writeFailed = false;
+
+  constructor(
+    private readonly runner: DomainRunner,
+    private readonly domain: Domain,
+    private readonly channel: ByteChannel,
+    private readonly options: MigrateOutOptions,
+  ) {
+    this.live = options.live;
+    this.downtimeMs = options.downtimeMs ?? DEFAULT_DOWNTIME_MS;
+    this.maxRounds = options.maxRounds ?? DEFAULT_MAX_ROUNDS;
+    this.peerTimeoutMs = options.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS;
+    if (!(this.downtimeMs >= 0)) throw new RangeError(`downtimeMs ${this.downtimeMs} is not a duration`);
+    if (!(Number.isInteger(this.maxRounds) && this.maxRounds >= 1)) {
+      throw new RangeError(`maxRounds ${this.maxRounds} is not a positive integer`);
+    }
+    this.out = new FrameWriter(channel, PEER, this.peerTimeoutMs);
+    this.inbox = new ControlInbox(new FrameReader(channel, PEER), PEER);
+    this.pages = domain.memory.size / PAGE_SIZE;
+    this.hashes = this.live ? new PageHashes(this.pages) : undefined;
+  }
+
+  async run(): Promise<MigrationReport> {
+    if (!this.domain.running) {
+      throw new MigrationError(`cannot migrate domain ${this.domain.name}: it is not running`);
+    }
+    try {
+      await this.handshake();
+      if (this.live) await this.precopy();
+      const state = await this.suspend();
+      await this.finalRound();
+      await this.send(state.flatMap((r) => encodeRecord(r)));
+      await this.send([encodeControl(Command.STATE_COMPLETE, u64Body(this.out.bytes))]);
+      this.progress("final", this.rounds.at(-1));
+      await this.inbox.expect([Command.READY], this.peerTimeoutMs, "READY");
+      return await this.commit();
+    } catch (e) {
+      throw await this.fail(e);
+    }
+  }
+
+  private async handshake(): Promise<void> {
+    await this.send([
+      STREAM_MAGIC,
+      encodeControl(Command.HELLO, u32Body(OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION)),
+    ]);
+    const asked = performance.now();
+    const version = await this.inbox.expect([Command.VERSION, Command.REFUSE], this.peerTimeoutMs, "VERSION");
+    if (version.command === Command.REFUSE) {
+      throw new PeerAbortError(`${PEER} refused the connection: ${parseText(version)}`);
+    }
+    const [v] = parseU32s(version, 1, PEER);
+    if (v! < OLDEST_PROTOCOL_VERSION || v! > PROTOCOL_VERSION) {
+      throw new MigrationError(`${PEER} chose protocol version ${v}, which this Ferry did not offer`);
+    }
+    this.rttMs = performance.now() - asked;
+    // The mode is fixed now: the header that says it goes first. A guest that announced the
+    // protocol is suspended cooperatively at the end; any other is paused.
+    this.mode = announcesSuspend(this.runner, this.domain) ? "cooperative" : "transparent";
+    const config = configRecord(this.domain, this.options.onPoweroff ?? "destroy");
+    await this.send([
+      encodeControl(Command.IMAGE_HEADER, encodeHeader(imageHeader(this.domain, this.mode))),
+      ...encodeRecord(config),
+    ]);
+    const answer = await this.inbox.expect([Command.ACCEPT, Command.REFUSE], this.peerTimeoutMs, "ACCEPT");
+    if (answer.command === Command.REFUSE) {
+      throw new PeerAbortError(`${PEER} refused the domain: ${parseText(answer)}`);
+    }
+    this.progress("handshake");
+  }
+
+  private async precopy(): Promise<void> {
+    this.domain.memory.dirty.enable();
+    this.logging = true;
+    await this.runner.harvestDirty(this.domain); // every vCPU marks what it writes from here on
+    let runs: PageRun[] | undefined; // undefined: all memory (round 0)
+    let candidates = this.pages;
+    let sentBytes = 0;
+    let sentMs = 0;
+    for (let round = 0; ; round++) {
+      await this.send([encodeControl(Command.ROUND, u32Body(round, 0))]);
+      const start = performance.now();
+      const before = this.out.bytes;
+      const pages =
+        runs === undefined
+          ? await this.sendPages(allPages(this.pages), { copy: true, skipZero: true })
+          : await this.sendPages(pagesOf(runs), { copy: true, skipZero: false });
+      // Once per round back to the event loop, which a runner on this thread needs: the
+      // deterministic one runs its guests there, the parallel one drains consoles.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const ms = performance.now() - start;
+      const next = await this.runner.harvestDirty(this.domain);
+      const dirty = countPages(next);
+      const bytes = this.out.bytes - before;
+      sentBytes += bytes;
+      sentMs += ms;
+      const report = roundReport(round, pages, bytes, ms, dirty, false);
+      this.rounds.push(report);
+      this.progress("round", report);
+      const decision = afterRound(
+        { round, candidates, dirty, bytesPerMs: sentBytes / Math.max(sentMs, 0.001) },
+        { downtimeMs: this.downtimeMs, maxRounds: this.maxRounds, overheadMs: 2 * this.rttMs },
+      );
+      runs = next;
+      candidates = dirty;
+      if (decision.final) {
+        this.finalReason = decision.reason;
+        this.pending = next;
+        this.nextRound = round + 1;
+        return;
+      }
+    }
+  }
+
+  /** Stops the guest (cooperatively, or a pause) and takes its state records. */
+  private async suspend(): Promise<DomainRecord[]> {
+    this.progress("suspend");
+    if (!this.domain.running) {
+      throw new MigrationError(
+        `domain ${this.domain.name} stopped running (${this.domain.exit?.end ?? "suspended"})`,
+      );
+    }
+    if (this.mode === "transparent") {
+      await this.runner.pause(this.domain);
+      this.heldAs = "transparent";
+    } else {
+      try {
+        const timeoutMs = this.options.suspendTimeoutMs;
+        const got = await suspendDomain(
+          this.runner,
+          this.domain,
+          timeoutMs === undefined ? {} : { timeoutMs },
+        );
+        this.heldAs = got;
+        if (got !== "cooperative") {
+          throw new MigrationError("the guest withdrew control/feature-suspend while it was being migrated");
+        }
+      } catch (e) {
+        // A guest that acknowledged late may have suspended after all: it is resumed too.
+        if (this.heldAs === undefined && this.domain.suspended) this.heldAs = "cooperative";
+        if (e instanceof SuspendError) {
+          throw new MigrationError(e.message.replace(/; it keeps running$/, ""), { cause: e });
+        }
+        throw e;
+      }
+    }
+    this.suspendedAt = performance.now();
+    return stateRecords(this.runner, this.domain, this.mode);
+  }
+
+  /** The last memory, with the guest stopped: straight from its RAM. */
+  private async finalRound(): Promise<void> {
+    await this.send([encodeControl(Command.ROUND, u32Body(this.nextRound, ROUND_FINAL))]);
+    const start = performance.now();
+    const before = this.out.bytes;
+    let pages: number;
+    if (!this.live) {
+      pages = await this.sendPages(allPages(this.pages), { copy: false, skipZero: true });
+    } else {
+      const last = await this.runner.harvestDirty(this.domain);
+      this.domain.memory.dirty.disable();
+      this.logging = false;
+      pages = await this.sendPages(mergePages(this.pending, last, this.pages), {
+        copy: false,
+        skipZero: false,
+      });
+    }
+    const ms = performance.now() - start;
+    this.rounds.push(roundReport(this.nextRound, pages, this.out.bytes - before, ms, 0, true));
+  }
+
+  private async commit(): Promise<MigrationReport> {
+    this.inbox.check("the commit was due");
+    this.committing = true;
+    await this.send([encodeControl(Command.COMMIT)]);
+    this.progress("commit");
+    await this.inbox.expect([Command.RESUMED], this.peerTimeoutMs, "RESUMED");
+    const end = performance.now();
+    return {
+      live: this.live,
+      mode: this.mode,
+      rounds: this.rounds,
+      finalReason: this.finalReason,
+      totalMs: end - this.t0,
+      downtimeMs: end - this.suspendedAt,
+      bytes: this.out.bytes,
+      pagesSent: this.pagesSent,
+      pagesSkipped: this.pagesSkipped,
+    };
+  }
+
+  /**
+   * Sends the pages named by `pfns` (increasing) in memory records; returns how many went.
+   * `copy`: the guest runs — copy each page, hash and send the copy. Otherwise pages go as
+   * views of the stopped guest's RAM. With hashes (live), a page the destination already
+   * holds is skipped; `skipZero` drops zero pages first (the destination starts zeroed).
+   */
+  private async sendPages(
+    pfns: Iterable<number>,
+    how: { copy: boolean; skipZero: boolean },
+  ): Promise<number> {
+    const { i32, u8 } = this.domain.memory;
+    const hashes = this.hashes;
+    let batch: MemoryPage[] = [];
+    let buffer: Uint8Array | undefined;
+    let sent = 0;
+    let scanned = 0;
+    let since = performance.now();
+    const flush = async (): Promise<void> => {
+      this.inbox.check("sending memory");
+      await this.send(encodeRecord({ type: "memory", pages: batch }, { pageSize: PAGE_SIZE }));
+      sent += batch.length;
+      this.pagesSent += batch.length;
+      batch = [];
+      buffer = undefined;
+    };
+    for (const pfn of pfns) {
+      if (++scanned % CLOCK_EVERY_PAGES === 0 && performance.now() - since >= EVENT_LOOP_SLICE_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        since = performance.now();
+      }
+      if (how.skipZero && isZeroPage(i32, pfn * WORDS_PER_PAGE)) continue;
+      let data = u8.subarray(pfn * PAGE_SIZE, (pfn + 1) * PAGE_SIZE);
+      if (how.copy) {
+        buffer ??= new Uint8Array(PAGES_PER_BATCH * PAGE_SIZE);
+        const slot = buffer.subarray(batch.length * PAGE_SIZE, (batch.length + 1) * PAGE_SIZE);
+        slot.set(data);
+        data = slot;
+      }
+      if (hashes !== undefined) {
+        hashes.hash(data);
+        if (hashes.holds(pfn)) {
+          this.pagesSkipped++;
+          continue;
+        }
+        hashes.record(pfn);
+      }
+      batch.push({ pfn, data });
+      if (batch.length === PAGES_PER_BATCH) await flush();
+    }
+    if (batch.length > 0) await flush();
+    return sent;
+  }
+
+  private async send(chunks: readonly Uint8Array[]): Promise<void> {
+    try {
+      await this.out.write(chunks);
+    } catch (e) {
+      this.writeFailed = true;
+      throw e;
+    }
+  }
+
+  private progress(phase: MigrationProgress["phase"], round?: RoundReport): void {
+    this.options.onProgress?.({ phase, bytes: this.out.bytes, ...(round === undefined ? {} : { round }) });
+  }
+
+  /** Undoes what can be undone and returns the one error to throw. */
+  private async fail(e: unknown): Promise<MigrationError> {
+    let error = e instanceof MigrationError ? e : new MigrationError(reasonOf(e), { cause: e });
+    const name = this.domain.name;
+    if (this.writeFailed && !(error instanceof PeerAbortError)) {
+      // A destination that gave up closes after its ABORT: its reason beats "broken".
+      error = (await this.inbox.lastWord(1_000)) ?? error;
+    }
+    if (this.logging) this.domain.memory.dirty.disable();
+    if (this.committing && !(error instanceof PeerAbortError)) {
+      return new MigrationError(
+        `the migration of domain ${name} is in doubt: the commit was sent, then ${error.message}. ` +
+          `The destination runs the domain if the commit reached it; this copy stays suspended — ` +
+          `resume it only if the destination does not have it`,
+        { cause: error, inDoubt: true },
+      );
+    }
+    if (!(error instanceof PeerAbortError) && !this.writeFailed) {
+      const abort = this.channel.write(encodeControl(Command.ABORT, textBody(error.message)));
+      await withTimeout(abort, 1_000, () => "").catch(() => undefined);
+    }
+    let outcome = "it keeps running here";
+    if (this.heldAs !== undefined) {
+      try {
+        await resumeDomain(this.runner, this.domain, this.heldAs);
+      } catch (r) {
+        outcome = `and it could not be resumed here: ${reasonOf(r)}`;
+      }
+    }
+    if (this.domain.ended) outcome = `and it has ended here (${this.domain.exit?.end})`;
+    return new MigrationError(`migration of domain ${name} failed: ${error.message}; ${outcome}`, {
+      cause: error,
+    });
+  }
+}
+
+function roundReport(
+  round: number,
+  pages: number,
+  bytes: number,
+  ms: number,
+  dirty: number,
+  final: boolean,
+): RoundReport {
+  const seconds = Math.max(ms, 0.001) / 1000;
+  return {
+    round,
+    pages,
+    bytes,
+    ms,
+    dirtyPages: dirty,
+    dirtyPagesPerSecond: dirty / seconds,
+    bandwidthBytesPerSecond: bytes / seconds,
+    final,
+  };
+}
+
+function* allPages(pages: number): Generator<number> {
+  for (let pfn = 0; pfn < pages; pfn++) yield pfn;
+}
+
+function* pagesOf(runs: readonly PageRun[]): Generator<number> {
+  for (const [first, count] of runs) for (let pfn = first; pfn < first + count; pfn++) yield pfn;
+}
+
+function countPages(runs: readonly PageRun[]): number {
+  let n = 0;
+  for (const [, count] of runs) n += count;
+  return n;
+}
+
+/** The pages of both run lists, once each, in increasing order. */
+function* mergePages(a: readonly PageRun[], b: readonly PageRun[], pages: number): Generator<number> {
+  const marked = new Uint8Array(pages);
+  for (const runs of [a, b]) for (const pfn of pagesOf(runs)) marked[pfn] = 1;
+  for (let pfn = 0; pfn < pages; pfn++) if (marked[pfn]) yield pfn;
+}
