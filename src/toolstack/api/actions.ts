@@ -14,6 +14,8 @@ import {
   DomainConfig,
   DomainSummary,
   HostInfo,
+  MigrateRequest,
+  MigrateResult,
   RestoreRequest,
   RestoreResult,
   SaveRequest,
@@ -119,6 +121,14 @@ export const actions = {
     summary: "Restore a domain from an image file on the daemon's host",
     body: RestoreRequest,
     response: RestoreResult,
+    stream: true,
+  },
+  migrate: {
+    method: "POST",
+    path: "/v1/domains/{name}/migrate",
+    summary: "Move a domain to another ferryd over TCP (live: pre-copy while it runs)",
+    body: MigrateRequest,
+    response: MigrateResult,
     stream: true,
   },
   consoleInput: {

@@ -132,9 +132,56 @@ export const ShutdownRequest = z.strictObject({
 });
 export const ConsoleInput = z.strictObject({ data: z.string().max(65_536) });
 
+export const MigrateRequest = z.strictObject({
+  /** The destination ferryd's migration address, HOST[:PORT] (port 7781 by default). */
+  target: z.string().min(1),
+  /** Pre-copy while the domain runs (default: suspend first, then send). */
+  live: z.boolean().optional(),
+  /** Live: the pause the final round may take, in ms (default 50). */
+  downtimeMs: z.int().min(1).max(60_000).optional(),
+  /** Live: the most pre-copy rounds before the final one. */
+  maxRounds: z.int().min(1).max(1000).optional(),
+  /** Milliseconds the guest has to acknowledge and to suspend (default 60 000). */
+  timeoutMs: z.int().min(1).max(3_600_000).optional(),
+});
+export type MigrateRequest = z.infer<typeof MigrateRequest>;
+
+export const MigrationRound = z.object({
+  round: z.int(),
+  pages: z.number(),
+  bytes: z.number(),
+  ms: z.number(),
+  /** Pages the guest dirtied while the round was sent. */
+  dirtyPages: z.number(),
+  dirtyPagesPerSecond: z.number(),
+  bandwidthBytesPerSecond: z.number(),
+  /** The final round, sent with the guest stopped. */
+  final: z.boolean(),
+});
+export type MigrationRound = z.infer<typeof MigrationRound>;
+
+export const MigrateResult = z.object({
+  name: DomainName,
+  target: z.string(),
+  live: z.boolean(),
+  mode: z.enum(["cooperative", "transparent"]),
+  rounds: z.array(MigrationRound),
+  /** Why pre-copy ended: not live, converged, the round limit, or rounds stopped shrinking. */
+  finalReason: z.enum(["not-live", "converged", "round-limit", "not-shrinking"]),
+  totalMs: z.number(),
+  /** From the guest's suspend to its resume on the destination. */
+  downtimeMs: z.number(),
+  bytes: z.number(),
+  pagesSent: z.number(),
+  pagesSkipped: z.number(),
+});
+export type MigrateResult = z.infer<typeof MigrateResult>;
+
 /** One line of a long operation's NDJSON response: progress, then a result or an error. */
 export const Progress = z.object({
-  phase: z.enum(["suspend", "write", "read", "resume"]),
+  phase: z.enum(["suspend", "write", "read", "resume", "handshake", "round", "final", "commit"]),
+  /** Migration: the pre-copy round just finished. */
+  round: MigrationRound.optional(),
   /** Bytes written or read so far. */
   bytes: z.number(),
   /** How much of the work is done, 0 to 1, when that is known. */

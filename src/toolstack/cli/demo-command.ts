@@ -98,7 +98,11 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
       /^suspend: resumed (\d+) (new-domain|cancelled) cpus=(\d+)$/m,
       mark,
     );
-    const verdict = await waitFor("check itself after the resume", /^CHECK (ok|FAIL) .*resume=\d+$/m, mark);
+    const verdict = await waitFor(
+      "check itself after the resume",
+      /^CHECK (ok|FAIL) .*resume=\d+\)?$/m,
+      mark,
+    );
     const checkMs = performance.now() - tResumed;
     const passed = verdict[1] === "ok";
     const summary = {

@@ -1,6 +1,6 @@
 /**
- * The verbs Xen users know — create, list, console, save, restore, pause, unpause, shutdown,
- * destroy, vcpu-list, vcpu-set, info — as thin clients of ferryd (FerryClient). Each prints a
+ * The verbs Xen users know — create, list, console, save, restore, migrate, pause, unpause,
+ * shutdown, destroy, vcpu-list, vcpu-set, info — as thin clients of ferryd (FerryClient). Each prints a
  * table or a line for people, or the API's JSON with --json. Paths given to save and restore
  * are made absolute here: the daemon runs on this host, in another folder.
  *
@@ -10,6 +10,7 @@
  */
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import type { MigrationRound } from "../api/schemas.js";
 import { type ClientError, FerryClient } from "../client/ferry-client.js";
 import { readDomainConfig } from "../config/domain-config-file.js";
 import { integerInRange } from "./option-parsers.js";
@@ -214,6 +215,56 @@ export function addDomainCommands(program: Command): void {
         bar.stop();
       }
     });
+
+  verb("migrate", "move a domain to another ferryd (--live: while it runs)")
+    .argument("<name>")
+    .argument("<target>", "the destination's migration address, HOST[:PORT] (port 7781 by default)")
+    .option("-l, --live", "pre-copy memory while the domain runs, then a short final pause")
+    .option(
+      "--downtime <ms>",
+      "live: the pause the final round may take (default 50)",
+      integerInRange(1, 60_000),
+    )
+    .option("--max-rounds <n>", "live: the most pre-copy rounds", integerInRange(1, 1000))
+    .option("--timeout <ms>", "how long the guest has to suspend", integerInRange(1, 3_600_000))
+    .action(
+      async (
+        name: string,
+        target: string,
+        o: Common & { live?: boolean; downtime?: number; maxRounds?: number; timeout?: number },
+      ) => {
+        const tty = !o.json && process.stderr.isTTY === true;
+        const r = await client(o).call("migrate", {
+          name,
+          body: {
+            target,
+            ...(o.live ? { live: true } : {}),
+            ...(o.downtime !== undefined ? { downtimeMs: o.downtime } : {}),
+            ...(o.maxRounds !== undefined ? { maxRounds: o.maxRounds } : {}),
+            ...(o.timeout !== undefined ? { timeoutMs: o.timeout } : {}),
+          },
+          onProgress: (p) => {
+            if (!tty) return;
+            if (p.round) process.stderr.write(`${formatRound(p.round)}\n`);
+            else process.stderr.write(`migrate ${name}: ${p.phase}\n`);
+          },
+        });
+        if (o.json) return printJson(r);
+        if (!tty) for (const round of r.rounds) process.stdout.write(`${formatRound(round)}\n`);
+        process.stdout.write(
+          `migrated domain ${name} to ${r.target} (${r.live ? "live" : "non-live"}, ${r.mode}): ` +
+            `total ${r.totalMs} ms, downtime ${r.downtimeMs} ms, ${formatBytes(r.bytes)} in ${r.rounds.length} ` +
+            `round(s), ${r.pagesSkipped} unchanged page(s) not resent\n`,
+        );
+      },
+    );
+}
+
+function formatRound(r: MigrationRound): string {
+  return (
+    `round ${r.round}: ${r.pages} pages, ${formatBytes(r.bytes)} in ${Math.round(r.ms)} ms ` +
+    `(${formatBytes(r.bandwidthBytesPerSecond)}/s), dirtying ${Math.round(r.dirtyPagesPerSecond)} pages/s`
+  );
 }
 
 /**

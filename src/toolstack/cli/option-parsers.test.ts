@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { InvalidArgumentError } from "commander";
-import {
-  integerInRange,
-  parseHostPort,
-  parseMemorySize,
-  parsePositiveInteger,
-  parseXlen,
-} from "./option-parsers.js";
+import { integerInRange, parseMemorySize, parsePositiveInteger, parseXlen } from "./option-parsers.js";
 
 const MIB = 1024 * 1024;
 
@@ -49,15 +43,4 @@ test("parseXlen() accepts 32 and 64 only", () => {
   assert.equal(parseXlen("32"), 32);
   assert.equal(parseXlen("64"), 64);
   assert.throws(() => parseXlen("128"), InvalidArgumentError);
-});
-
-test("parseHostPort() takes ADDR:PORT, ADDR, :PORT, PORT and [v6]:PORT", () => {
-  assert.deepEqual(parseHostPort("10.0.0.2:9000", 7780), { host: "10.0.0.2", port: 9000 });
-  assert.deepEqual(parseHostPort("example.org", 7780), { host: "example.org", port: 7780 });
-  assert.deepEqual(parseHostPort(":7790", 7780), { host: "127.0.0.1", port: 7790 });
-  assert.deepEqual(parseHostPort("7790", 7780), { host: "127.0.0.1", port: 7790 });
-  assert.deepEqual(parseHostPort("[::1]:7790", 7780), { host: "::1", port: 7790 });
-  for (const bad of ["", "a b:1", "host:70000", "host:x", "::1:80"]) {
-    assert.throws(() => parseHostPort(bad, 7780), InvalidArgumentError, bad);
-  }
 });

@@ -4,6 +4,7 @@
  * value ends in one clear line from the CLI.
  */
 import { InvalidArgumentError } from "commander";
+import { type HostPort, parseHostPort } from "../api/addresses.js";
 
 const UNITS: Record<string, number> = { "": 1024 * 1024, K: 1024, M: 1024 * 1024, G: 1024 * 1024 * 1024 };
 
@@ -56,32 +57,13 @@ export function parseXlen(text: string): 32 | 64 {
   throw new InvalidArgumentError("expected 32 or 64.");
 }
 
-export interface HostPort {
-  readonly host: string;
-  readonly port: number;
-}
-
-/**
- * "ADDR:PORT", "ADDR", ":PORT" or "PORT"; IPv6 addresses in brackets; ADDR defaults to
- * 127.0.0.1. Port 0 asks a listener for any free port.
- */
-export function parseHostPort(text: string, defaultPort: number): HostPort {
-  const t = text.trim();
-  let host = "127.0.0.1";
-  let port: string | undefined;
-  const v6 = /^\[([0-9a-fA-F:.]+)\](?::(.*))?$/.exec(t);
-  if (v6) [, host = host, port] = v6;
-  else if (/^\d+$/.test(t)) port = t;
-  else if (t.includes(":"))
-    [host, port] = [t.slice(0, t.lastIndexOf(":")) || host, t.slice(t.lastIndexOf(":") + 1)];
-  else host = t;
-  const n = port === undefined ? defaultPort : /^\d{1,5}$/.test(port) ? Number(port) : -1;
-  if (host === "" || /[\s[\]/]/.test(host) || (!v6 && host.includes(":")) || n < 0 || n > 65535) {
-    throw new InvalidArgumentError("expected ADDR:PORT, e.g. 127.0.0.1:7780.");
-  }
-  return { host, port: n };
-}
-
-export function formatHostPort(a: HostPort): string {
-  return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+/** An ADDR:PORT option (see api/addresses.ts parseHostPort) with the port `defaultPort` if none is given. */
+export function hostPortOption(defaultPort: number): (text: string) => HostPort {
+  return (text) => {
+    try {
+      return parseHostPort(text, defaultPort);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
 }

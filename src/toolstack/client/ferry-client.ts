@@ -13,9 +13,10 @@ import {
   type RequestOf,
   type ResponseOf,
 } from "../api/actions.js";
+import { DEFAULT_API_PORT } from "../api/addresses.js";
 import { ErrorBody, type ErrorCode, Progress } from "../api/schemas.js";
 
-export const DEFAULT_HOST = "127.0.0.1:7780";
+export const DEFAULT_HOST = `127.0.0.1:${DEFAULT_API_PORT}`;
 
 /** An action that failed: the daemon's code, "unreachable" (no daemon) or "protocol" (a bad answer). */
 export class ClientError extends Error {

@@ -17,20 +17,36 @@ import { Domain, DomainConfigError, MAX_DOMAIN_ID } from "../../core/hypervisor/
 import { Slot } from "../../core/hypervisor/domain-shared-state.js";
 import { HartState } from "../../core/hypervisor/sbi-numbers.js";
 import { StoreError } from "../../core/hypervisor/store/store-error.js";
+import {
+  type ByteChannel,
+  MigrationError,
+  type MigrationReport,
+  migrateIn,
+  migrateOut,
+} from "../../core/migration/migrate.js";
 import { captureDomainRecords } from "../../core/snapshot/capture-domain.js";
-import { type DomainRecord, IMAGE_VERSION, ImageError } from "../../core/snapshot/domain-image.js";
+import {
+  type DomainRecord,
+  IMAGE_VERSION,
+  ImageError,
+  type OnPoweroff,
+} from "../../core/snapshot/domain-image.js";
 import { decodeImage, encodeImage } from "../../core/snapshot/image-codec.js";
 import { restoreDomainFrom } from "../../core/snapshot/restore-domain.js";
 import { resumeDomain, SuspendError, suspendDomain } from "../../core/snapshot/suspend-domain.js";
 import { ImageFileError, openImageFile, saveImageFile } from "../../host/node/image-file.js";
 import type { ParallelRunner } from "../../host/node/parallel-runner.js";
 import { ProgramFileError, readProgramFile } from "../../host/node/program-file.js";
+import { connectChannel, TcpChannelError } from "../../host/node/tcp-channel.js";
+import { DEFAULT_MIGRATION_PORT, formatHostPort, type HostPort, parseHostPort } from "../api/addresses.js";
 import type {
   DomainConfig,
   DomainState,
   DomainSummary,
   ErrorCode,
   HostInfo,
+  MigrateRequest,
+  MigrateResult,
   Progress,
   RestoreRequest,
   RestoreResult,
@@ -97,8 +113,8 @@ export class DomainManager {
     const e = this.entries.get(domain.name);
     if (e?.domain === domain) e.console.write(bytes);
     else if (this.reserved.has(domain.name)) {
-      let early = this.earlyConsoles.get(domain);
-      if (early === undefined) this.earlyConsoles.set(domain, (early = new ConsoleLog()));
+      const early = this.earlyConsoles.get(domain) ?? new ConsoleLog();
+      this.earlyConsoles.set(domain, early);
       early.write(bytes);
     }
   };
@@ -383,6 +399,98 @@ export class DomainManager {
         for (const domain of this.earlyConsoles.keys())
           if (domain.name === name) this.earlyConsoles.delete(domain);
       }
+    }
+  }
+
+  /**
+   * Moves a domain to the ferryd listening at `target` (xl migrate): connects, runs the
+   * migration stream (core/migration), and destroys this copy once the destination says it
+   * runs the domain. Any failure before that leaves the domain running here.
+   */
+  async migrate(
+    name: string,
+    request: MigrateRequest,
+    progress: (p: Progress) => void,
+  ): Promise<MigrateResult> {
+    const e = this.get(name);
+    return this.exclusive(e, "migrate", async () => {
+      this.mustRun(e, "migrate");
+      if (e.paused) throw new ToolstackError("conflict", `domain ${name} is paused: unpause it first`);
+      let target: HostPort;
+      try {
+        target = parseHostPort(request.target, DEFAULT_MIGRATION_PORT);
+      } catch {
+        throw new ToolstackError("bad-request", `bad target "${request.target}": expected HOST[:PORT]`);
+      }
+      progress({ phase: "handshake", bytes: 0, fraction: null });
+      let channel: ByteChannel;
+      try {
+        channel = await connectChannel(target.host, target.port);
+      } catch (err: unknown) {
+        if (err instanceof TcpChannelError) {
+          throw new ToolstackError("failed", `${err.message}; domain ${name} keeps running`, { cause: err });
+        }
+        throw err;
+      }
+      let report: MigrationReport;
+      try {
+        report = await migrateOut(this.runner, e.domain, channel, {
+          live: request.live === true,
+          ...(request.downtimeMs !== undefined ? { downtimeMs: request.downtimeMs } : {}),
+          ...(request.maxRounds !== undefined ? { maxRounds: request.maxRounds } : {}),
+          ...(request.timeoutMs !== undefined ? { suspendTimeoutMs: request.timeoutMs } : {}),
+          onProgress: (p) =>
+            progress({
+              phase: p.phase,
+              bytes: p.bytes,
+              fraction: null,
+              ...(p.round ? { round: p.round } : {}),
+            }),
+        });
+      } catch (err: unknown) {
+        // In doubt (the commit went out, no answer came): the copy here stays suspended and
+        // listed, so an operator can look at the destination and destroy one of the two.
+        if (err instanceof MigrationError) throw new ToolstackError("failed", err.message, { cause: err });
+        throw err;
+      } finally {
+        channel.close();
+      }
+      await this.forget(e);
+      return { name, target: formatHostPort(target), ...report };
+    });
+  }
+
+  /**
+   * Takes a domain migrating in over `channel` (the migration listener's connections). It is
+   * listed from the commit on, before the source hears that it runs here.
+   */
+  async acceptMigration(channel: ByteChannel): Promise<DomainSummary> {
+    let claimed: string | undefined;
+    let onPoweroff: OnPoweroff = "destroy";
+    let entry: Entry | undefined;
+    const release = (name: string): void => {
+      this.reserved.delete(name);
+      for (const domain of this.earlyConsoles.keys())
+        if (domain.name === name) this.earlyConsoles.delete(domain);
+    };
+    try {
+      await migrateIn(this.runner, channel, {
+        claim: (name, incoming) => {
+          this.claimName(name);
+          this.reserved.add(name);
+          claimed = name;
+          onPoweroff = incoming.onPoweroff;
+          return { id: this.allocateId(), name };
+        },
+        release,
+        onCommit: (domain) => {
+          entry = this.track(domain, domain.config.memorySize / MiB, onPoweroff);
+        },
+      });
+      if (entry === undefined) throw new Error("migrateIn returned without a commit");
+      return this.summary(entry);
+    } finally {
+      if (claimed !== undefined) release(claimed);
     }
   }
 

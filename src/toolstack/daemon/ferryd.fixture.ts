@@ -3,10 +3,13 @@
  * `ferry` CLI run against it. Nothing is mocked: the daemon boots real guests in parallel
  * mode and writes real files.
  */
+import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { FerryClient } from "../client/ferry-client.js";
 
 export const FERRY = resolve("dist/src/toolstack/cli/ferry.js");
 export const FERRYD = resolve("dist/src/toolstack/daemon/ferryd.js");
@@ -15,29 +18,43 @@ export class Ferryd {
   private constructor(
     readonly process: ChildProcess,
     readonly host: string,
+    /** Its migration address (ADDR:PORT). */
+    readonly migration: string,
     private readonly output: { text: string },
   ) {}
 
+  /** A client of its API. */
+  get client(): FerryClient {
+    return new FerryClient(this.host);
+  }
+
+  /** A folder for this daemon's configs and images, removed with stop(). */
+  readonly dir = mkdtempSync(join(tmpdir(), "ferryd-"));
+
   static async start(extraArgs: readonly string[] = []): Promise<Ferryd> {
-    const child = spawn(process.execPath, [FERRYD, "--api", "127.0.0.1:0", ...extraArgs], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [FERRYD, "--api", "127.0.0.1:0", "--migration", "127.0.0.1:0", ...extraArgs],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const output = { text: "" };
-    const host = await new Promise<string>((resolveHost, reject) => {
+    const [host, migration] = await new Promise<[string, string]>((resolveHost, reject) => {
       const timer = setTimeout(() => reject(new Error(`ferryd did not start: ${output.text}`)), 20_000);
       const onData = (b: Buffer): void => {
         output.text += b.toString();
-        const m = /API on http:\/\/(\S+),/.exec(output.text);
+        const m = /API on http:\/\/(\S+), migration (\S+)\n/.exec(output.text);
         if (m) {
           clearTimeout(timer);
-          resolveHost(m[1]!);
+          resolveHost([m[1]!, m[2]!]);
         }
       };
       child.stdout!.on("data", onData);
       child.stderr!.on("data", onData);
       child.once("exit", (code) => reject(new Error(`ferryd exited with ${code}: ${output.text}`)));
     });
-    return new Ferryd(child, host, output);
+    return new Ferryd(child, host, migration, output);
   }
 
   /** What the daemon printed (stdout and stderr). */
@@ -51,10 +68,13 @@ export class Ferryd {
   }
 
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
-    if (this.process.exitCode !== null || this.process.signalCode !== null) return this.process.exitCode;
-    const exited = once(this.process, "exit");
-    this.process.kill(signal);
-    const [code] = (await exited) as [number | null];
+    let code = this.process.exitCode;
+    if (this.process.exitCode === null && this.process.signalCode === null) {
+      const exited = once(this.process, "exit");
+      this.process.kill(signal);
+      [code] = (await exited) as [number | null];
+    }
+    rmSync(this.dir, { recursive: true, force: true });
     return code;
   }
 }
@@ -98,3 +118,46 @@ export function writeConfig(dir: string, name: string, fields: Record<string, st
 
 export const KERNEL64 = resolve("guest/images/kernel-rv64.elf");
 export const KERNEL32 = resolve("guest/images/kernel-rv32.elf");
+
+/** Follows a domain's console through the API; `until` waits for a pattern in what came after `from`. */
+export class Console {
+  text = "";
+  private readonly stop = new AbortController();
+  static async open(client: FerryClient, name: string): Promise<Console> {
+    const c = new Console();
+    const stream = await client.console(name, c.stop.signal);
+    void (async () => {
+      try {
+        for await (const chunk of stream) c.text += Buffer.from(chunk).toString();
+      } catch {
+        // aborted, or the domain went away
+      }
+    })();
+    return c;
+  }
+  async until(re: RegExp, from = 0, timeoutMs = 60_000): Promise<RegExpExecArray> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const m = re.exec(this.text.slice(from));
+      if (m) return m;
+      if (Date.now() > end) assert.fail(`no ${re} in the console:\n${this.text.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  close(): void {
+    this.stop.abort();
+  }
+}
+
+/** Creates a domain with `ferry create` from these config keys; its console once `ready` shows. */
+export async function boot(
+  d: Ferryd,
+  fields: { name: string } & Record<string, string | number>,
+  ready: RegExp,
+): Promise<Console> {
+  const r = await d.ferry(["create", writeConfig(d.dir, fields.name, fields)]);
+  assert.equal(r.status, 0, r.stderr);
+  const con = await Console.open(d.client, fields.name);
+  await con.until(ready);
+  return con;
+}

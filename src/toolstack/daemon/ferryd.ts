@@ -2,8 +2,8 @@
 /**
  * ferryd, Ferry's daemon: one per host. It hosts domains in parallel mode (a worker thread per
  * vCPU) and serves the HTTP JSON API (http-api.ts; OpenAPI at GET /v1/openapi.json and in
- * docs/openapi.json) on 127.0.0.1:7780 unless told otherwise. The migration address (default
- * 127.0.0.1:7781) is where live migration will listen (issue 7); it is reported by `ferry info`.
+ * docs/openapi.json) on 127.0.0.1:7780 unless told otherwise, and takes domains migrating in
+ * on the migration address (TCP, default 127.0.0.1:7781; docs/migration.md).
  *
  *   ferryd [--api ADDR:PORT] [--migration ADDR:PORT]
  *
@@ -11,15 +11,15 @@
  * Exit status: 0 stopped by a signal, 1 could not start (address in use…), 2 bad arguments.
  */
 import { readFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
+import type { Server as HttpServer } from "node:http";
+import { type AddressInfo, createServer, type Server } from "node:net";
 import { Command, CommanderError } from "commander";
 import { ParallelRunner } from "../../host/node/parallel-runner.js";
-import { formatHostPort, type HostPort, parseHostPort } from "../cli/option-parsers.js";
+import { tcpChannel } from "../../host/node/tcp-channel.js";
+import { DEFAULT_API_PORT, DEFAULT_MIGRATION_PORT, formatHostPort, type HostPort } from "../api/addresses.js";
+import { hostPortOption } from "../cli/option-parsers.js";
 import { DomainManager } from "./domain-manager.js";
 import { createApiServer } from "./http-api.js";
-
-export const DEFAULT_API_PORT = 7780;
-export const DEFAULT_MIGRATION_PORT = 7781;
 
 const version = (
   JSON.parse(readFileSync(new URL("../../../../package.json", import.meta.url), "utf8")) as {
@@ -32,11 +32,11 @@ async function main(argv: string[]): Promise<number> {
     .description("Ferry's daemon: hosts domains and serves the HTTP API")
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`ferryd: ${text.replace(/^error: /, "")}`) })
-    .option("--api <addr:port>", "HTTP API address", (t) => parseHostPort(t, DEFAULT_API_PORT), {
+    .option("--api <addr:port>", "HTTP API address", hostPortOption(DEFAULT_API_PORT), {
       host: "127.0.0.1",
       port: DEFAULT_API_PORT,
     })
-    .option("--migration <addr:port>", "migration address", (t) => parseHostPort(t, DEFAULT_MIGRATION_PORT), {
+    .option("--migration <addr:port>", "migration address", hostPortOption(DEFAULT_MIGRATION_PORT), {
       host: "127.0.0.1",
       port: DEFAULT_MIGRATION_PORT,
     })
@@ -55,29 +55,27 @@ async function main(argv: string[]): Promise<number> {
     migration: formatHostPort(opts.migration),
   });
   const server = createApiServer(manager, version);
+  // Domains migrating in: one connection each (core/migration runs the protocol).
+  const migration = createServer((socket) => {
+    manager.acceptMigration(tcpChannel(socket)).then(
+      (d) => process.stdout.write(`ferryd: domain ${d.name} migrated in (id ${d.id})\n`),
+      (e: Error) => process.stderr.write(`ferryd: incoming migration failed: ${e.message}\n`),
+    );
+  });
+  let bound: [HostPort, HostPort];
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(opts.api.port, opts.api.host, () => resolve());
-    });
+    bound = [await listen(server, opts.api), await listen(migration, opts.migration)];
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "EADDRINUSE"
-        ? "is in use (is another ferryd running?)"
-        : code === "EADDRNOTAVAIL"
-          ? "is not an address of this host"
-          : (e as Error).message;
-    process.stderr.write(`ferryd: cannot listen on ${formatHostPort(opts.api)}: ${why}\n`);
+    process.stderr.write(`ferryd: ${(e as Error).message}\n`);
+    server.close();
+    migration.close();
     await runner.close();
     return 1;
   }
   const stop = new AbortController();
-  // The port actually bound (--api ADDR:0 picks a free one: tests use that).
-  const bound = { host: opts.api.host, port: (server.address() as AddressInfo).port };
   const running = runner.run({ keepAlive: true, onConsole: manager.onConsole, signal: stop.signal });
   process.stdout.write(
-    `ferryd ${version}: API on http://${formatHostPort(bound)}, migration ${formatHostPort(opts.migration)}\n`,
+    `ferryd ${version}: API on http://${formatHostPort(bound[0])}, migration ${formatHostPort(bound[1])}\n`,
   );
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
@@ -86,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`ferryd: ${signal}: stopping\n`);
   server.close();
   server.closeAllConnections();
+  migration.close();
   await manager.close();
   stop.abort();
   await running;
@@ -94,3 +93,21 @@ async function main(argv: string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv);
+
+/** Listens on `at`; the address actually bound (port 0 picks a free one: tests use that). */
+function listen(server: Server | HttpServer, at: HostPort): Promise<HostPort> {
+  return new Promise((resolve, reject) => {
+    server.once("error", (e: NodeJS.ErrnoException) => {
+      const why =
+        e.code === "EADDRINUSE"
+          ? "is in use (is another ferryd running?)"
+          : e.code === "EADDRNOTAVAIL"
+            ? "is not an address of this host"
+            : e.message;
+      reject(new Error(`cannot listen on ${formatHostPort(at)}: ${why}`));
+    });
+    server.listen(at.port, at.host, () =>
+      resolve({ host: at.host, port: (server.address() as AddressInfo).port }),
+    );
+  });
+}

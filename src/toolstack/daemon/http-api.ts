@@ -46,6 +46,7 @@ const handlers: Record<ActionName, Handler> = {
   vcpuSet: (m, n, body: z.infer<typeof actions.vcpuSet.body>) => m.vcpuSet(n, body.online),
   save: (m, n, body: z.infer<typeof actions.save.body>, progress) => m.save(n, body, progress),
   restore: (m, _n, body: z.infer<typeof actions.restore.body>, progress) => m.restore(body, progress),
+  migrate: (m, n, body: z.infer<typeof actions.migrate.body>, progress) => m.migrate(n, body, progress),
   consoleInput: (m, n, body: z.infer<typeof actions.consoleInput.body>) => {
     m.consoleInput(n, body.data);
     return {};
@@ -117,6 +118,7 @@ async function serve(
   // NDJSON: the status line goes out with the first progress event, so errors found before
   // any work (no such domain, busy) still get their own status.
   let last = 0;
+  let phase = "";
   const line = (v: unknown): void => {
     if (!res.headersSent)
       res.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-store" });
@@ -125,7 +127,10 @@ async function serve(
   try {
     const result = await handler(manager, name, body as never, (p) => {
       const now = performance.now();
-      if (now - last < PROGRESS_INTERVAL && res.headersSent) return;
+      // Byte counts are throttled; a finished migration round or a new phase always goes out.
+      if (now - last < PROGRESS_INTERVAL && res.headersSent && p.round === undefined && p.phase === phase)
+        return;
+      phase = p.phase;
       last = now;
       line({ progress: p });
     });

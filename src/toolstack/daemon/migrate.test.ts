@@ -1,0 +1,171 @@
+/**
+ * `ferry migrate` between two real ferryd processes over TCP on this host: live and
+ * non-live, back and forth, with the guest's own checks after every move; and the failures a
+ * user meets — nobody listening, a name taken on the destination, a destination killed
+ * mid-stream — each leaving the domain running on the source with its checks passing.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { MigrateResult } from "../api/schemas.js";
+import { boot, Console, Ferryd, KERNEL32, KERNEL64 } from "./ferryd.fixture.js";
+
+/**
+ * Every workload but mix: on this 2-core host, with two daemons' vCPU threads, mix's thread
+ * is sometimes starved for many seconds ("no step in a round"), with or without a migration
+ * (seen with the images of before this change too). Migration under mix is covered in
+ * deterministic mode (src/core/migration/migrate.test.ts).
+ */
+const WORK = "work=counters,queues,bound,memwriter";
+
+async function listed(d: Ferryd, name: string): Promise<boolean> {
+  return (await d.client.call("listDomains")).some((x) => x.name === name);
+}
+
+/** The domain's console on `d` shows the resume `n` and a passing verdict after it. */
+async function checksPass(
+  d: Ferryd,
+  name: string,
+  n: number,
+  how: "new-domain" | "cancelled",
+): Promise<void> {
+  const con = await Console.open(d.client, name);
+  try {
+    await con.until(new RegExp(`^suspend: resumed ${n} ${how} cpus=[1-4]$`, "m"));
+    const v = await con.until(new RegExp(`^CHECK (ok|FAIL) .*resume=${n}\\)?$`, "m"));
+    assert.equal(v[1], "ok", con.text.slice(-2000));
+  } finally {
+    con.close();
+  }
+}
+
+/** A periodic verdict printed after now must pass: the guest runs on, whole. */
+async function freshVerdict(d: Ferryd, name: string): Promise<void> {
+  const con = await Console.open(d.client, name);
+  try {
+    await new Promise((r) => setTimeout(r, 300)); // the history arrives first
+    const v = await con.until(/^CHECK (ok|FAIL) .*(round|resume)=\d+\)?$/m, con.text.length);
+    assert.equal(v[1], "ok", con.text.slice(-1500));
+  } finally {
+    con.close();
+  }
+}
+
+describe("ferry migrate between two daemons", () => {
+  let a: Ferryd;
+  let b: Ferryd;
+  before(async () => {
+    [a, b] = await Promise.all([Ferryd.start(), Ferryd.start()]);
+  });
+  after(async () => {
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  for (const [xlen, kernel] of [
+    [64, KERNEL64],
+    [32, KERNEL32],
+  ] as const) {
+    test(`a 4-vCPU RV${xlen} guest at work moves back and forth, live and not, and its checks pass each time`, async () => {
+      const name = `mig${xlen}`;
+      const con = await boot(
+        a,
+        { name, vcpus: 4, memory: 64, kernel, cmdline: WORK },
+        /^CHECK ok work=\S+ round=1$/m,
+      );
+      con.close();
+      let [from, to] = [a, b];
+      for (let i = 1; i <= 4; i++) {
+        const live = i % 2 === 1;
+        const r = await from.ferry(["migrate", ...(live ? ["--live"] : []), "--json", name, to.migration]);
+        assert.equal(r.status, 0, `migration ${i}: ${r.stderr}\n${from.log}\n${to.log}`);
+        const report = JSON.parse(r.stdout) as MigrateResult;
+        assert.equal(report.live, live);
+        assert.equal(report.mode, "cooperative");
+        assert.ok(report.bytes > 0 && report.downtimeMs >= 0 && report.totalMs >= report.downtimeMs);
+        if (live) assert.ok(report.rounds.length >= 1, "live: at least one pre-copy round");
+        assert.equal(await listed(from, name), false, "gone from the source");
+        assert.equal(await listed(to, name), true, "running on the destination");
+        await checksPass(to, name, i, "new-domain");
+        [from, to] = [to, from];
+      }
+      assert.equal((await from.ferry(["destroy", name])).status, 0);
+    });
+  }
+
+  test("failures leave the domain running on the source", async (t) => {
+    t.after(() => a.client.call("destroy", { name: "stay" }).catch(() => {}));
+    t.after(() => b.client.call("destroy", { name: "stay" }).catch(() => {}));
+    const con = await boot(
+      a,
+      { name: "stay", vcpus: 2, memory: 32, kernel: KERNEL64, cmdline: "work=counters,memwriter" },
+      /^CHECK ok/m,
+    );
+    con.close();
+
+    // Nobody listening there: refused before the guest is asked anything.
+    const nowhere = await a.ferry(["migrate", "stay", "127.0.0.1:9"]);
+    assert.equal(nowhere.status, 1);
+    assert.match(
+      nowhere.stderr,
+      /^ferry: cannot connect to 127\.0\.0\.1:9: .*; domain stay keeps running\n$/,
+    );
+    assert.equal((await a.client.call("domainInfo", { name: "stay" })).state, "running");
+
+    // The name is taken on the destination: the destination refuses, the source resumes.
+    const other = await boot(
+      b,
+      { name: "stay", vcpus: 1, memory: 16, kernel: KERNEL64, cmdline: "work=counters" },
+      /^work started/m,
+    );
+    other.close();
+    const taken = await a.ferry(["migrate", "--live", "stay", b.migration]);
+    assert.equal(taken.status, 1, taken.stdout);
+    assert.match(taken.stderr, /a domain named stay already exists/);
+    assert.equal(taken.stderr.split("\n").length, 2, taken.stderr);
+    assert.equal(await listed(a, "stay"), true);
+    assert.equal(
+      (await b.client.call("domainInfo", { name: "stay" })).vcpus,
+      1,
+      "the destination's own domain untouched",
+    );
+    await b.client.call("destroy", { name: "stay" });
+    assert.equal((await a.client.call("domainInfo", { name: "stay" })).state, "running");
+    await freshVerdict(a, "stay");
+  });
+
+  test("a destination killed in the middle of a live migration: the source keeps the domain", async (t) => {
+    const c = await Ferryd.start();
+    t.after(() => c.stop("SIGKILL"));
+    t.after(() => a.client.call("destroy", { name: "victim" }).catch(() => {}));
+    const con = await boot(
+      a,
+      {
+        name: "victim",
+        vcpus: 2,
+        memory: 256,
+        kernel: KERNEL64,
+        cmdline: "work=counters,memwriter wset=16384 rate=2000",
+      },
+      /^CHECK ok/m,
+    );
+    con.close();
+    let killed = false;
+    const moving = a.client.call("migrate", {
+      name: "victim",
+      body: { target: c.migration, live: true, maxRounds: 1000, downtimeMs: 1 },
+      onProgress: (p) => {
+        if (p.phase === "round" && !killed) {
+          killed = true;
+          c.process.kill("SIGKILL");
+        }
+      },
+    });
+    await assert.rejects(moving, (e: Error & { code?: string }) => {
+      assert.equal(e.code, "failed");
+      assert.match(e.message, /^migration of domain victim failed: .*; it keeps running here$/);
+      return true;
+    });
+    assert.ok(killed, "the kill happened during the pre-copy rounds");
+    assert.equal((await a.client.call("domainInfo", { name: "victim" })).state, "running");
+    await freshVerdict(a, "victim");
+  });
+});
