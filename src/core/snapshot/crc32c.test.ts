@@ -1,12 +1,19 @@
 /**
  * crc32c() against published check values (the CRC catalogue's "123456789", RFC 3720 §B.4's
  * iSCSI vectors) and against a bit-at-a-time reference over many lengths, alignments, buffer
- * kinds and split points, since the fast path (aligned 16-byte steps) and the byte path must
- * agree everywhere.
+ * kinds and split points, since the fast paths (16-byte steps in WebAssembly, aligned ones in
+ * JavaScript) and the byte path must agree everywhere. Both implementations are checked:
+ * crc32c(), which uses WebAssembly under Node, and crc32cPortable(), the fallback.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { crc32c } from "./crc32c.js";
+import { crc32c, crc32cImplementation, crc32cPortable } from "./crc32c.js";
+import { STAGE_SIZE } from "./crc32c-wasm.js";
+
+const IMPLEMENTATIONS = [
+  ["crc32c", crc32c],
+  ["crc32cPortable", crc32cPortable],
+] as const;
 
 /** The definition, one bit at a time. */
 function reference(data: Uint8Array): number {
@@ -55,7 +62,7 @@ test("crc32c() gives the published check values", () => {
     ["nothing", new Uint8Array(0), 0],
   ];
   for (const [what, data, expected] of cases) {
-    assert.equal(crc32c(data), expected, what);
+    for (const [name, f] of IMPLEMENTATIONS) assert.equal(f(data), expected, `${what} (${name})`);
     assert.equal(reference(data), expected, `${what} (reference)`);
   }
 });
@@ -64,27 +71,45 @@ test("crc32c() equals the bitwise definition for every length, alignment and buf
   const data = random(5000, 1);
   const shared = new Uint8Array(new SharedArrayBuffer(data.length + 8));
   shared.set(data, 3);
-  for (let n = 0; n <= 300; n++) {
-    for (let offset = 0; offset < 4; offset++) {
-      const view = data.subarray(offset, offset + n);
-      assert.equal(crc32c(view), reference(view), `${n} bytes at offset ${offset}`);
+  for (const [name, f] of IMPLEMENTATIONS) {
+    for (let n = 0; n <= 300; n++) {
+      for (let offset = 0; offset < 4; offset++) {
+        const view = data.subarray(offset, offset + n);
+        assert.equal(f(view), reference(view), `${name}: ${n} bytes at offset ${offset}`);
+      }
+    }
+    for (const n of [1023, 4096, 4097, 4999]) {
+      const view = shared.subarray(3, 3 + n);
+      assert.equal(f(view), reference(view), `${name}: ${n} bytes of a SharedArrayBuffer at offset 3`);
     }
   }
-  for (const n of [1023, 4096, 4097, 4999]) {
-    const view = shared.subarray(3, 3 + n);
-    assert.equal(crc32c(view), reference(view), `${n} bytes of a SharedArrayBuffer at offset 3`);
+});
+
+test("crc32c() agrees with crc32cPortable() across WebAssembly staging boundaries", () => {
+  assert.equal(crc32cImplementation, "webassembly", "Node runs the WebAssembly loop");
+  const data = random(3 * STAGE_SIZE + 100, 3);
+  const shared = new Uint8Array(new SharedArrayBuffer(data.length));
+  shared.set(data);
+  for (const n of [STAGE_SIZE - 1, STAGE_SIZE, STAGE_SIZE + 1, 2 * STAGE_SIZE + 15, 3 * STAGE_SIZE + 97]) {
+    for (const source of [data, shared]) {
+      const view = source.subarray(3, 3 + n);
+      assert.equal(crc32c(view), crc32cPortable(view), `${n} bytes`);
+    }
   }
+  assert.equal(crc32c(data), reference(data), "the whole buffer, against the definition");
 });
 
 test("crc32c() continues over chunks: crc32c(b, crc32c(a)) is crc32c(a ++ b)", () => {
   const data = random(9000, 2);
-  const whole = crc32c(data);
-  for (const cut of [0, 1, 3, 15, 16, 17, 63, 64, 65, 4096, 8999, 9000]) {
-    assert.equal(crc32c(data.subarray(cut), crc32c(data.subarray(0, cut))), whole, `cut at ${cut}`);
+  const whole = reference(data);
+  for (const [name, f] of IMPLEMENTATIONS) {
+    for (const cut of [0, 1, 3, 15, 16, 17, 63, 64, 65, 255, 256, 257, 4096, 8999, 9000]) {
+      assert.equal(f(data.subarray(cut), f(data.subarray(0, cut))), whole, `${name}: cut at ${cut}`);
+    }
+    let crc = 0;
+    for (let at = 0, step = 1; at < data.length; at += step, step = (step * 7 + 3) % 700) {
+      crc = f(data.subarray(at, at + step), crc);
+    }
+    assert.equal(crc, whole, `${name}: many uneven chunks`);
   }
-  let crc = 0;
-  for (let at = 0, step = 1; at < data.length; at += step, step = (step * 7 + 3) % 700) {
-    crc = crc32c(data.subarray(at, at + step), crc);
-  }
-  assert.equal(crc, whole, "many uneven chunks");
 });

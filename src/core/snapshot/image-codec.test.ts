@@ -2,7 +2,8 @@
  * The image format on synthetic images (no guest): every record type round trip through
  * encodeImage and ImageDecoder in chunks of every size, the type-directed JSON (bigints,
  * store bytes, guest strings that merely look like either), page data passed through as
- * views, versions 1 and 2, and one test per way a byte stream can be wrong, each asserting
+ * views both ways (encoded from the pages given, decoded as views of the chunks pushed),
+ * versions 1 and 2, and one test per way a byte stream can be wrong, each asserting
  * the one message the decoder gives. The same images from a real guest, restored, are in
  * image-restore.test.ts.
  */
@@ -225,6 +226,38 @@ test("encodeRecord() passes page data through as views of the pages given, mergi
   assert.equal(chunks[2]!.length, 8192, "pages 1 and 2 are one chunk");
   assert.equal(chunks[3]!.buffer, ram.buffer);
   assert.equal(chunks[3]!.byteOffset, 5 * 4096);
+});
+
+test("ImageDecoder hands out memory pages as views of the pushed chunks, copying only pages a chunk boundary cuts and short pieces", () => {
+  const record = concat(encodeRecord({ type: "memory", pages: [page(1), page(2), page(5)] }));
+  const bytes = concat([encodeHeader(HEADER), record]);
+  // Pages start at HEADER_SIZE + 8 (type, flags, length) + 4 (count) + 12 (page numbers).
+  const first = HEADER_SIZE + 24;
+  // Cut in the middle of the second page: pages 1 and 5 whole in a chunk, page 2 in two.
+  const cut = first + 4096 + 100;
+  const chunks = [bytes.slice(0, cut), bytes.slice(cut)];
+  const d = new ImageDecoder();
+  for (const c of chunks) d.push(c);
+  assert.equal(d.next()?.kind, "header");
+  const item = d.next();
+  assert.ok(item?.kind === "record" && item.record.type === "memory");
+  const pages = item.record.pages;
+  assert.deepEqual(
+    pages.map((p) => p.pfn),
+    [1, 2, 5],
+  );
+  for (const p of pages) assert.deepEqual(p.data, page(p.pfn).data, `page ${p.pfn}'s bytes`);
+  assert.equal(pages[0]!.data.buffer, chunks[0]!.buffer, "page 1 is a view of the first chunk");
+  assert.equal(pages[2]!.data.buffer, chunks[1]!.buffer, "page 5 is a view of the second chunk");
+  assert.notEqual(pages[1]!.data.buffer, chunks[0]!.buffer, "page 2, cut in two, is a copy");
+  assert.notEqual(pages[1]!.data.buffer, chunks[1]!.buffer);
+
+  // Byte by byte, the pieces are copied together into one block, not kept as 12,000 views.
+  const tiny = decodeAll(concat([bytes, ...endRecord()]), 1);
+  const memory = tiny.records[0];
+  assert.ok(memory?.type === "memory");
+  for (const p of memory.pages) assert.deepEqual(p.data, page(p.pfn).data, `page ${p.pfn}'s bytes`);
+  assert.equal(new Set(memory.pages.map((p) => p.data.buffer)).size, 1, "one block holds every page");
 });
 
 test("encodeRecord() refuses memory records the format cannot hold", () => {

@@ -48,6 +48,8 @@
  *
  * Encoding never copies page data: a memory record's chunks are the page views it was given
  * (adjacent views of one buffer merged into one), so a save streams straight out of guest RAM.
+ * Decoding does not either: a memory record's pages are views of the chunks pushed into the
+ * decoder, which must therefore not change afterwards (ImageDecoder says more).
  */
 import { PAGE_SIZE } from "../memory/guest-memory.js";
 import { crc32c } from "./crc32c.js";
@@ -65,6 +67,7 @@ import {
   unsupportedVersionMessage,
 } from "./domain-image.js";
 import { decodeJsonBody, encodeJsonBody } from "./record-json.js";
+import { SegmentedBytes } from "./segmented-bytes.js";
 
 /** The file magic: IMAGE_MAGIC padded with NULs to 16 bytes. */
 export const FILE_MAGIC: Uint8Array = (() => {
@@ -79,6 +82,13 @@ export const RECORD_CRC_SIZE = 4;
 export const MAX_JSON_BODY = 16 * 1024 * 1024;
 /** Flag bit 0: a reader that does not know the record's type skips it. */
 export const RECORD_OPTIONAL = 1;
+/**
+ * Pieces of a memory record shorter than this are copied (into blocks of up to COPY_BLOCK
+ * bytes) rather than kept as views, so that a stream of tiny chunks cannot cost the decoder
+ * a view object per byte.
+ */
+const MIN_VIEW = 4096;
+const COPY_BLOCK = 64 * 1024;
 
 /** Record type numbers; 0 is invalid. */
 export const RECORD_TYPES = {
@@ -271,9 +281,12 @@ interface Pending {
  * comes first, then each record; optional records of unknown types are checked and skipped.
  *
  * Memory: at most one record's body (about 4 MiB for memory, MAX_JSON_BODY otherwise) plus
- * the pushed bytes not yet decoded. Bodies are copied out of the pushed chunks, so a caller
- * may reuse a chunk once `next` has returned undefined. Page data of a decoded memory record
- * are views of that record's own body buffer.
+ * the pushed bytes not yet decoded. A memory record's body is not copied: the decoder keeps
+ * views of the pushed chunks, and the record's pages are views of them (a page cut in two by
+ * a chunk boundary is copied into a page of its own, and so are pieces under MIN_VIEW bytes),
+ * so the bytes a reader pushes reach guest memory with one copy, the restore's. So **a chunk
+ * must not change once pushed** (a file reader's fresh buffers, a socket's chunks); give the
+ * decoder a copy otherwise. Other bodies are copied, and may come from any buffer.
  *
  * The first error is an ImageError naming the problem and where (record index, byte offset);
  * the decoder then stays failed and every later call throws the same error.
@@ -293,8 +306,13 @@ export class ImageDecoder {
   private phase: Phase = "header";
   private readonly headerBytes = new Uint8Array(HEADER_SIZE);
   private readonly recordHead = new Uint8Array(RECORD_HEADER_SIZE);
-  /** The body and CRC of the record being read. */
+  /** The body and CRC of the record being read: copied (most records)… */
   private body = new Uint8Array(0);
+  /** …or views of the pushed chunks (memory records), */
+  private segments: Uint8Array[] = [];
+  /** …the last of them possibly a view of this block, where short pieces are copied. */
+  private block: Uint8Array | undefined;
+  private blockUsed = 0;
   private filled = 0;
   private pending: Pending | undefined;
   private index = 0;
@@ -359,14 +377,18 @@ export class ImageDecoder {
         case "record-header": {
           if (!this.fill(this.recordHead)) return undefined;
           this.pending = this.parseRecordHead();
-          this.body = new Uint8Array(this.pending.length + RECORD_CRC_SIZE);
+          if (this.pending.name === "memory") {
+            this.segments = [];
+            this.block = undefined;
+          } else this.body = new Uint8Array(this.pending.length + RECORD_CRC_SIZE);
           this.filled = 0;
           this.phase = "body";
           break;
         }
         case "body": {
-          if (!this.fill(this.body)) return undefined;
           const p = this.pending!;
+          const full = p.name === "memory" ? this.take(p.length + RECORD_CRC_SIZE) : this.fill(this.body);
+          if (!full) return undefined;
           const record = this.parseBody(p);
           this.filled = 0;
           this.index++;
@@ -404,6 +426,46 @@ export class ImageDecoder {
       }
     }
     return this.filled === target.length;
+  }
+
+  /** Moves views of queued bytes to `this.segments` until it holds `size` bytes; true then. */
+  private take(size: number): boolean {
+    while (this.filled < size && this.queued > 0) {
+      const chunk = this.queue[0]!;
+      const n = Math.min(size - this.filled, chunk.length - this.queueOffset);
+      const piece = chunk.subarray(this.queueOffset, this.queueOffset + n);
+      if (n >= MIN_VIEW) {
+        this.segments.push(piece);
+        this.block = undefined;
+      } else {
+        this.copyShort(piece, size - this.filled);
+      }
+      this.filled += n;
+      this.queueOffset += n;
+      this.queued -= n;
+      this.bytesRead += n;
+      if (this.queueOffset === chunk.length) {
+        this.queue.shift();
+        this.queueOffset = 0;
+      }
+    }
+    return this.filled === size;
+  }
+
+  /** Appends a short piece to the last segment's block; `rest` bytes of the body are still to come. */
+  private copyShort(piece: Uint8Array, rest: number): void {
+    for (let at = 0; at < piece.length; ) {
+      if (this.block === undefined || this.blockUsed === this.block.length) {
+        this.block = new Uint8Array(Math.min(rest - at, COPY_BLOCK));
+        this.blockUsed = 0;
+        this.segments.push(this.block.subarray(0, 0));
+      }
+      const n = Math.min(piece.length - at, this.block.length - this.blockUsed);
+      this.block.set(piece.subarray(at, at + n), this.blockUsed);
+      this.blockUsed += n;
+      at += n;
+      this.segments[this.segments.length - 1] = this.block.subarray(0, this.blockUsed);
+    }
   }
 
   /** Checks as much of the magic as has arrived: a wrong file fails at once, however short. */
@@ -477,9 +539,11 @@ export class ImageDecoder {
   /** The record (undefined for a skipped optional one) once its body and CRC are in. */
   private parseBody(p: Pending): DomainRecord | undefined {
     const at = `record ${this.index} (${p.name ?? `type ${p.type}`}) at byte ${p.offset}`;
-    const body = this.body.subarray(0, p.length);
-    const stored = new DataView(this.body.buffer).getUint32(p.length, true);
-    const computed = crc32c(body, crc32c(this.recordHead));
+    const bytes = new SegmentedBytes(p.name === "memory" ? this.segments : [this.body]);
+    this.segments = [];
+    this.block = undefined;
+    const stored = bytes.u32(p.length);
+    const computed = bytes.crc32c(0, p.length, crc32c(this.recordHead));
     if (stored !== computed) {
       this.fail(
         `${at}: checksum mismatch (stored ${hex(stored)}, computed ${hex(computed)}): the image is corrupt`,
@@ -489,12 +553,16 @@ export class ImageDecoder {
       case undefined:
         return undefined;
       case "memory":
-        return this.parseMemory(body, at);
+        return this.parseMemory(bytes, p.length, at);
       case "end":
         return { type: "end" };
       default:
         try {
-          return decodeJsonBody(p.name, body, this.header!.version as ImageVersion);
+          return decodeJsonBody(
+            p.name,
+            this.body.subarray(0, p.length),
+            this.header!.version as ImageVersion,
+          );
         } catch (e) {
           if (e instanceof ImageError) this.fail(`${at}: ${e.message}`, e);
           throw e;
@@ -502,11 +570,11 @@ export class ImageDecoder {
     }
   }
 
-  private parseMemory(body: Uint8Array, at: string): DomainRecord {
+  /** A memory record from its body's `length` bytes (CRC checked): pages as views where they can be. */
+  private parseMemory(body: SegmentedBytes, length: number, at: string): DomainRecord {
     const ps = this.header!.pageSize;
-    const dv = new DataView(body.buffer, body.byteOffset, body.length);
-    const count = dv.getUint32(0, true);
-    const implied = (body.length - 4) / (4 + ps);
+    const count = body.u32(0);
+    const implied = (length - 4) / (4 + ps);
     if (count !== implied) {
       if (count < 1 || count > PAGES_PER_BATCH) {
         this.fail(`${at} says it holds ${count} pages: a memory record holds 1 to ${PAGES_PER_BATCH}`);
@@ -514,14 +582,16 @@ export class ImageDecoder {
       this.fail(`${at} says it holds ${count} pages but its body has room for ${implied}`);
     }
     const pages: MemoryPage[] = [];
+    const index = body.slice(4, 4 + 4 * count);
+    const dv = new DataView(index.buffer, index.byteOffset, index.length);
     const data = 4 + 4 * count;
     let prev = -1;
     for (let i = 0; i < count; i++) {
-      const pfn = dv.getUint32(4 + 4 * i, true);
+      const pfn = dv.getUint32(4 * i, true);
       if (pfn <= prev)
         this.fail(`${at}: page numbers are not strictly increasing (page ${pfn} after ${prev})`);
       prev = pfn;
-      pages.push({ pfn, data: body.subarray(data + i * ps, data + (i + 1) * ps) });
+      pages.push({ pfn, data: body.slice(data + i * ps, data + (i + 1) * ps) });
     }
     return { type: "memory", pages };
   }
@@ -568,7 +638,10 @@ export interface DecodedImage {
   readonly decoder: ImageDecoder;
 }
 
-/** Reads the header from `chunks` and returns it with the records that follow, still to be read. */
+/**
+ * Reads the header from `chunks` and returns it with the records that follow, still to be
+ * read. The chunks must not change once yielded: memory pages are views of them.
+ */
 export async function decodeImage(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options: DecodeOptions = {},

@@ -209,18 +209,38 @@ function createDomain(h: ImageHeader, c: RecordOf<"domain-config">, options: Res
   }
 }
 
+/**
+ * Copies a batch into the domain's memory after checking every page. Pages that follow each
+ * other both in memory and in one buffer (a decoder's chunk) go in one copy.
+ */
 function writePages(domain: Domain, r: RecordOf<"memory">): void {
   const pages = domain.memory.size / PAGE_SIZE;
+  const ram = domain.memory.u8;
   if (!Array.isArray(r.pages)) throw new ImageError("a memory record holds no page list");
+  let run: Uint8Array | undefined;
+  let runPfn = 0;
   for (const p of r.pages) {
     if (!Number.isInteger(p?.pfn) || p.pfn < 0 || p.pfn >= pages) {
       throw new ImageError(`memory page ${String(p?.pfn)} is outside the domain's ${pages} pages`);
     }
-    if (!(p.data instanceof Uint8Array) || p.data.length !== PAGE_SIZE) {
+    const data = p.data;
+    if (!(data instanceof Uint8Array) || data.length !== PAGE_SIZE) {
       throw new ImageError(`memory page ${p.pfn} is not ${PAGE_SIZE} bytes`);
     }
-    domain.memory.u8.set(p.data, p.pfn * PAGE_SIZE);
+    if (
+      run !== undefined &&
+      p.pfn === runPfn + run.length / PAGE_SIZE &&
+      data.buffer === run.buffer &&
+      data.byteOffset === run.byteOffset + run.length
+    ) {
+      run = new Uint8Array(run.buffer, run.byteOffset, run.length + PAGE_SIZE);
+      continue;
+    }
+    if (run !== undefined) ram.set(run, runPfn * PAGE_SIZE);
+    run = data;
+    runPfn = p.pfn;
   }
+  if (run !== undefined) ram.set(run, runPfn * PAGE_SIZE);
 }
 
 function mebibytes(n: unknown): string {

@@ -1,6 +1,7 @@
 /**
  * Image files on the Node host: a save is atomic (an older image survives any failure and no
- * temporary file is left), a full disk and an unwritable directory give one clear message, a
+ * temporary file is left), a large one arrives whole and in order though several writes and
+ * an early fdatasync run at once, a full disk and an unwritable directory give one clear message, a
  * missing file is named, and a real guest saved to a file and loaded from it passes its own
  * checks. The full-disk test mounts a 1 MiB tmpfs, so it runs only as root where mounting is
  * allowed, and says why it is skipped otherwise.
@@ -89,6 +90,31 @@ test("saveImageFile() writes the chunks and openImageFile() reads them back", as
   assert.equal(file.size, data.length);
   await file.close();
   assert.ok(Buffer.from(await readAll(path)).equals(Buffer.from(data)));
+});
+
+test("saveImageFile() writes a large image in order, with writes and early syncs in flight", async () => {
+  // 40 MiB: past SYNC_EVERY (an fdatasync runs while writing goes on) and many WRITE_BATCHes.
+  const data = new Uint8Array(new SharedArrayBuffer(40 * 1024 * 1024));
+  const words = new Int32Array(data.buffer);
+  for (let i = 0; i < words.length; i++) words[i] = Math.imul(i, 0x9e3779b1);
+  const path = join(dir, "large.img");
+  const seen: number[] = [];
+  const { bytes: written } = await saveImageFile(path, pieces(data), { onBytes: (n) => seen.push(n) });
+  assert.equal(written, data.length);
+  assert.equal(seen.at(-1), data.length);
+  assert.deepEqual(
+    [...seen].sort((a, b) => a - b),
+    seen,
+    "progress goes forward in file order",
+  );
+  const file = await openImageFile(path);
+  let at = 0;
+  for await (const c of file.chunks) {
+    assert.ok(Buffer.from(c).equals(Buffer.from(data.subarray(at, at + c.length))), `bytes at ${at}`);
+    at += c.length;
+  }
+  assert.equal(at, data.length);
+  rmSync(path);
 });
 
 test("a failing saveImageFile() leaves an older image intact and no temporary file", async () => {

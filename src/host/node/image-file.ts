@@ -12,12 +12,18 @@
  *   message names the path and the reason in plain words ("no space left on device", "not
  *   writable …"), with the original error as `cause`;
  * - chunks are written as they are given, without copying (page data stay views of guest
- *   RAM), gathered into writev calls of about WRITE_BATCH bytes; one write is in flight while
- *   the next batch is encoded, so checksumming and the disk overlap.
+ *   RAM), gathered into writev calls of about WRITE_BATCH bytes at explicit offsets; up to
+ *   WRITES_IN_FLIGHT of them run (on libuv's threads) while the next batch is encoded, so
+ *   scanning and checksumming overlap the copies into the page cache;
+ * - every SYNC_EVERY bytes an fdatasync of what is written so far is started (one at a time,
+ *   not awaited until the end), so the disk writes back while the rest is encoded and the
+ *   final fsync has little left to do. It changes nothing about what is durable when: the
+ *   final fsync still comes before the rename.
  *
  * Reading opens the file at once (so a missing file is reported before anything else) and
- * streams it in READ_CHUNK pieces; the image decoder copies what it keeps, so memory stays at
- * a chunk plus one record.
+ * streams it in READ_CHUNK pieces, a fresh buffer each (the image decoder keeps views of them
+ * instead of copying), with the next read already in flight while a chunk is decoded; memory
+ * stays at a record plus a chunk or two.
  */
 import { randomBytes } from "node:crypto";
 import { type FileHandle, open, rename, stat, unlink } from "node:fs/promises";
@@ -36,8 +42,15 @@ export class ImageFileError extends Error {
 
 /** Bytes gathered per write: large enough that syscalls cost nothing, small enough to overlap. */
 export const WRITE_BATCH = 4 * 1024 * 1024;
+/**
+ * Writes running at once: the encoder goes on while one runs and the next waits (one, three
+ * and four measured no different on the development VM).
+ */
+const WRITES_IN_FLIGHT = 2;
+/** Bytes written between the start of one early fdatasync and the next (see the header). */
+const SYNC_EVERY = 32 * 1024 * 1024;
 /** Bytes per read. */
-export const READ_CHUNK = 1024 * 1024;
+export const READ_CHUNK = 4 * 1024 * 1024;
 
 const REASONS: Record<string, string> = {
   ENOSPC: "no space left on device",
@@ -72,39 +85,22 @@ export async function saveImageFile(
   const dir = dirname(final);
   const temp = join(dir, `.${basename(final)}.ferry-tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
   let fh: FileHandle | undefined;
-  let inFlight: Promise<void> | undefined;
+  let writer: BatchWriter | undefined;
   let renamed = false;
-  let bytes = 0;
   try {
     try {
       fh = await open(temp, "wx", 0o600);
     } catch (e) {
       throw await createFailure(e, path, dir);
     }
-    const file = fh;
-    let batch: Uint8Array[] = [];
-    let batchBytes = 0;
-    const flush = async (): Promise<void> => {
-      if (inFlight !== undefined) await inFlight;
-      const buffers = batch;
-      const size = batchBytes;
-      batch = [];
-      batchBytes = 0;
-      inFlight = writeAll(file, buffers).then(() => {
-        bytes += size;
-        options.onBytes?.(bytes);
-      });
-      // Awaited at the next flush or at the end; marked handled so a failure is not reported twice.
-      inFlight.catch(() => {});
-    };
-    for await (const chunk of chunks) {
-      if (chunk.length === 0) continue;
-      batch.push(chunk);
-      batchBytes += chunk.length;
-      if (batchBytes >= WRITE_BATCH) await flush();
+    writer = new BatchWriter(fh, options.onBytes);
+    // A synchronous source (the encoder) is not awaited chunk by chunk: only when a batch is full.
+    if (Symbol.asyncIterator in chunks) {
+      for await (const chunk of chunks) if (writer.add(chunk)) await writer.flush();
+    } else {
+      for (const chunk of chunks) if (writer.add(chunk)) await writer.flush();
     }
-    if (batchBytes > 0) await flush();
-    if (inFlight !== undefined) await inFlight;
+    const bytes = await writer.finish();
     await fh.sync();
     await fh.close();
     fh = undefined;
@@ -113,8 +109,8 @@ export async function saveImageFile(
     await syncDirectory(dir);
     return { bytes };
   } catch (e) {
-    // A write may still be running (the chunks failed, not the disk): let it end first.
-    await inFlight?.catch(() => {});
+    // Writes may still be running (the chunks failed, not the disk): let them end first.
+    await writer?.settle();
     if (fh !== undefined) await fh.close().catch(() => {});
     if (!renamed) await unlink(temp).catch(() => {});
     if (e instanceof ImageFileError) throw e;
@@ -125,16 +121,103 @@ export async function saveImageFile(
   }
 }
 
-/** Writes every buffer, going on after a short write. */
-async function writeAll(fh: FileHandle, buffers: Uint8Array[]): Promise<void> {
+/**
+ * Gathers chunks into batches and writes them at their offsets, WRITES_IN_FLIGHT at a time,
+ * starting an early fdatasync every SYNC_EVERY bytes. `add` says when a batch is full;
+ * `flush` starts its write, waiting only when the writes are that far behind; `finish` waits
+ * for everything and gives the byte count. Progress is reported in file order, as each write
+ * and those before it are done. A failed early sync fails the save: the kernel reports a
+ * write-back error once per file, so the final fsync might not see it again.
+ */
+class BatchWriter {
+  private batch: Uint8Array[] = [];
+  private batchBytes = 0;
+  /** Bytes handed to writes so far: the offset of the next batch. */
+  private offset = 0;
+  private readonly writes: Promise<number>[] = [];
+  private written = 0;
+  private syncing: Promise<void> | undefined;
+  private syncedTo = 0;
+  private syncFailure: { error: unknown } | undefined;
+
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly onBytes: ((bytesWritten: number) => void) | undefined,
+  ) {}
+
+  /** Adds a chunk to the batch; true when the batch is full and should be flushed. */
+  add(chunk: Uint8Array): boolean {
+    if (chunk.length > 0) {
+      this.batch.push(chunk);
+      this.batchBytes += chunk.length;
+    }
+    return this.batchBytes >= WRITE_BATCH;
+  }
+
+  async finish(): Promise<number> {
+    if (this.batchBytes > 0) await this.flush();
+    while (this.writes.length > 0) await this.retire();
+    await this.syncing;
+    if (this.syncFailure !== undefined) throw this.syncFailure.error;
+    return this.written;
+  }
+
+  /** Waits until nothing runs, ignoring failures (they are being reported already). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.writes, this.syncing]);
+  }
+
+  /** Starts writing the batch, first waiting for the oldest write if WRITES_IN_FLIGHT run. */
+  async flush(): Promise<void> {
+    if (this.writes.length >= WRITES_IN_FLIGHT) await this.retire();
+    const buffers = this.batch;
+    const at = this.offset;
+    const end = at + this.batchBytes;
+    this.offset = end;
+    this.batch = [];
+    this.batchBytes = 0;
+    const write = writeAll(this.fh, buffers, at).then(() => end);
+    // Awaited in order by retire(); marked handled so a failure is not reported twice.
+    write.catch(() => {});
+    this.writes.push(write);
+  }
+
+  /** Waits for the oldest write; reports progress and starts an early sync when one is due. */
+  private async retire(): Promise<void> {
+    this.written = await this.writes.shift()!;
+    if (this.syncFailure !== undefined) throw this.syncFailure.error;
+    this.onBytes?.(this.written);
+    if (this.syncing === undefined && this.written - this.syncedTo >= SYNC_EVERY) {
+      this.syncedTo = this.written;
+      this.syncing = this.fh.datasync().then(
+        () => {
+          this.syncing = undefined;
+        },
+        (error: unknown) => {
+          this.syncFailure ??= { error };
+          this.syncing = undefined;
+        },
+      );
+    }
+  }
+}
+
+function sizeOf(buffers: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const b of buffers) n += b.length;
+  return n;
+}
+
+/** Writes every buffer at file offset `at`, going on after a short write. */
+async function writeAll(fh: FileHandle, buffers: Uint8Array[], at: number): Promise<void> {
   let rest = buffers;
   for (;;) {
-    let want = 0;
-    for (const b of rest) want += b.length;
+    const want = sizeOf(rest);
     if (want === 0) return;
-    const { bytesWritten } = await fh.writev(rest);
+    const { bytesWritten } = await fh.writev(rest, at);
     if (bytesWritten === want) return;
     if (bytesWritten === 0) throw new Error("the file system accepted no bytes");
+    at += bytesWritten;
     let skip = bytesWritten;
     const next: Uint8Array[] = [];
     for (const b of rest) {
@@ -223,21 +306,40 @@ export async function openImageFile(path: string): Promise<ImageFileReader> {
     closed = true;
     await fh.close();
   };
-  async function* chunks(): AsyncGenerator<Uint8Array> {
+  let position = 0;
+  /**
+   * Reads the next chunk: a fresh buffer each time, since the consumer keeps views of chunks.
+   * It is not zeroed first (the read fills it), except for the tail a short read leaves, so
+   * that no stale process memory is ever reachable through a chunk's buffer.
+   */
+  const read = async (): Promise<Uint8Array> => {
+    const buffer = Buffer.allocUnsafeSlow(READ_CHUNK);
+    let n: number;
     try {
+      ({ bytesRead: n } = await fh.read(buffer, 0, READ_CHUNK, position));
+    } catch (e) {
+      throw failure(e);
+    }
+    position += n;
+    if (n < READ_CHUNK) buffer.fill(0, n);
+    // A plain Uint8Array, as other sources give: a Buffer's subarray() is slower.
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, n);
+  };
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    let next: Promise<Uint8Array> | undefined;
+    try {
+      next = read();
       for (;;) {
-        // A fresh buffer per read: the consumer may keep a chunk while the next one is read.
-        const buffer = new Uint8Array(READ_CHUNK);
-        let n: number;
-        try {
-          ({ bytesRead: n } = await fh.read(buffer, 0, READ_CHUNK, null));
-        } catch (e) {
-          throw failure(e);
-        }
-        if (n === 0) return;
-        yield n === READ_CHUNK ? buffer : buffer.subarray(0, n);
+        const chunk = await next;
+        next = undefined;
+        if (chunk.length === 0) return;
+        // Read ahead: the next read runs while the consumer decodes this chunk.
+        next = read();
+        next.catch(() => {}); // handled when awaited, or dropped if the consumer stops
+        yield chunk;
       }
     } finally {
+      await next?.catch(() => {});
       await close();
     }
   }
