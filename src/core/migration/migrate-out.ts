@@ -27,8 +27,10 @@ import type { Domain } from "../hypervisor/domain.js";
 import type { DomainRunner } from "../hypervisor/domain-runner.js";
 import type { PageRun } from "../memory/dirty-log.js";
 import { PAGE_SIZE } from "../memory/page.js";
+import { configRecord, imageHeader, stateRecords } from "../snapshot/capture-domain.js";
 import {
   type DomainRecord,
+  ImageError,
   type MemoryPage,
   type OnPoweroff,
   PAGES_PER_BATCH,
@@ -37,7 +39,6 @@ import {
 import { encodeHeader, encodeRecord } from "../snapshot/image-codec.js";
 import { announcesSuspend, resumeDomain, SuspendError, suspendDomain } from "../snapshot/suspend-domain.js";
 import type { ByteChannel } from "./byte-channel.js";
-import { configRecord, imageHeader, stateRecords } from "./domain-state.js";
 import { ControlInbox, FrameReader, FrameWriter, PeerAbortError, withTimeout } from "./message-stream.js";
 import { MigrationError, reasonOf } from "./migration-error.js";
 import type { FinalReason, MigrationProgress, MigrationReport, RoundReport } from "./migration-report.js";
@@ -278,7 +279,12 @@ class Sender {
       }
     }
     this.suspendedAt = performance.now();
-    return stateRecords(this.runner, this.domain, this.mode);
+    try {
+      return await stateRecords(this.runner, this.domain, this.mode);
+    } catch (e) {
+      if (e instanceof ImageError) throw new MigrationError(e.message, { cause: e });
+      throw e;
+    }
   }
 
   /** The last memory, with the guest stopped: straight from its RAM. */

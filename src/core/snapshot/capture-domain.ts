@@ -46,12 +46,45 @@ export interface CapturedDomain {
   readonly records: Iterable<DomainRecord>;
 }
 
-export async function captureDomainRecords(
+/** The image header of `domain` saved in `mode`. */
+export function imageHeader(domain: Domain, mode: SaveMode): ImageHeader {
+  return {
+    magic: IMAGE_MAGIC,
+    version: IMAGE_VERSION,
+    xlen: domain.xlen,
+    pageSize: PAGE_SIZE,
+    vcpus: domain.vcpus,
+    mode,
+  };
+}
+
+/** The first record: what the domain is (it does not change while the domain lives). */
+export function configRecord(domain: Domain, onPoweroff: OnPoweroff): DomainRecord {
+  return {
+    type: "domain-config",
+    name: domain.name,
+    vcpus: domain.vcpus,
+    maxVcpus: domain.vcpus,
+    memorySize: domain.config.memorySize,
+    bootargs: domain.config.bootargs ?? "",
+    entry: domain.entry,
+    dtbAddress: domain.dtbAddress,
+    storeRingGpa: domain.storeRingGpa,
+    onPoweroff,
+  };
+}
+
+/**
+ * The records after memory, `end` last, of a domain suspended (cooperative: vCPU 0's context
+ * only; every other vCPU must be down) or paused (transparent: every context). Small, and
+ * taken at once while the domain is known to be still. Migration sends these after its own
+ * memory rounds (core/migration).
+ */
+export async function stateRecords(
   runner: DomainRunner,
   domain: Domain,
   mode: SaveMode,
-  options: CaptureOptions = {},
-): Promise<CapturedDomain> {
+): Promise<DomainRecord[]> {
   if (mode === "cooperative" && !domain.suspended) {
     throw new ImageError(`domain ${domain.name} has not suspended: it cannot be captured cooperatively`);
   }
@@ -68,20 +101,7 @@ export async function captureDomainRecords(
   const kept = mode === "cooperative" ? all.slice(0, 1) : all;
   const guestTime = mode === "cooperative" ? domain.shared.suspendTime : runner.guestTime(domain);
   const table = backend.table.exportState();
-  // Everything but memory is small and taken now, while the domain is known to be still.
-  const config: DomainRecord = {
-    type: "domain-config",
-    name: domain.name,
-    vcpus: domain.vcpus,
-    maxVcpus: domain.vcpus,
-    memorySize: domain.config.memorySize,
-    bootargs: domain.config.bootargs ?? "",
-    entry: domain.entry,
-    dtbAddress: domain.dtbAddress,
-    storeRingGpa: domain.storeRingGpa,
-    onPoweroff: options.onPoweroff ?? "destroy",
-  };
-  const rest: DomainRecord[] = [
+  return [
     ...kept.map((state): DomainRecord => ({ type: "vcpu", state })),
     { type: "event-channels", state: table },
     { type: "shared-info", gpa: table.sharedInfoGpa },
@@ -91,16 +111,19 @@ export async function captureDomainRecords(
     { type: "devices", devices: [] },
     { type: "end" },
   ];
+}
+
+export async function captureDomainRecords(
+  runner: DomainRunner,
+  domain: Domain,
+  mode: SaveMode,
+  options: CaptureOptions = {},
+): Promise<CapturedDomain> {
+  const rest = await stateRecords(runner, domain, mode);
+  const config = configRecord(domain, options.onPoweroff ?? "destroy");
   const onProgress = options.onProgress;
   return {
-    header: {
-      magic: IMAGE_MAGIC,
-      version: IMAGE_VERSION,
-      xlen: domain.xlen,
-      pageSize: PAGE_SIZE,
-      vcpus: domain.vcpus,
-      mode,
-    },
+    header: imageHeader(domain, mode),
     records: {
       *[Symbol.iterator]() {
         yield config;
