@@ -176,3 +176,23 @@ test("ferry run exits 1 when the guest powers off reporting a failure", () => {
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stdout, /^CHECK FAIL bootargs/m);
 });
+
+test("ferry daemon runs ferryd in the foreground and stops on SIGTERM with status 0", async () => {
+  const child = spawn(
+    process.execPath,
+    [FERRY, "daemon", "--api", "127.0.0.1:0", "--migration", "127.0.0.1:0"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let out = "";
+  child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+  child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+  const deadline = Date.now() + 20_000;
+  while (!/API on http:\/\/127\.0\.0\.1:\d+, migration 127\.0\.0\.1:\d+/.test(out) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
+  assert.match(out, /API on http:/);
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  child.kill("SIGTERM");
+  assert.equal(await exited, 0, out);
+});

@@ -11,6 +11,7 @@
  * the stack only when FERRY_DEBUG is set.
  */
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { DomainConfigError } from "../../core/hypervisor/domain.js";
 import { MachineError } from "../../core/machine/bare-machine.js";
@@ -120,6 +121,11 @@ function buildProgram(): Command {
         });
       },
     );
+  // The daemon as a subcommand too: `npx ferry daemon` works in a checkout, where npx finds
+  // only the package's own command (ferry), not its second one (ferryd).
+  program.command("daemon", "run ferryd, the daemon, in the foreground (ferryd --help: its options)", {
+    executableFile: fileURLToPath(new URL("../daemon/ferryd.js", import.meta.url)),
+  });
   addDomainCommands(program);
   return program;
 }
