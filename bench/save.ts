@@ -54,6 +54,7 @@ import type { Domain } from "../src/core/hypervisor/domain.js";
 import { DOMAIN_RAM_BASE } from "../src/core/hypervisor/domain.js";
 import { parseElf } from "../src/core/machine/elf-loader.js";
 import { PAGE_SIZE } from "../src/core/memory/guest-memory.js";
+import { isZeroPage } from "../src/core/memory/page.js";
 import { ParallelRunner } from "../src/host/node/parallel-runner.js";
 import { DomainManager } from "../src/toolstack/daemon/domain-manager.js";
 import { Qmp, type QmpEvent, qemuBinary, qemuVersion, startQemu } from "./qemu.js";
@@ -82,32 +83,23 @@ interface Context {
   /** First page of the working set, as an index into RAM (the page after the kernel's `end`). */
   readonly setFirstPage: number;
   readonly manager: DomainManager;
-  readonly runner: WatchingRunner;
+  readonly runner: ParallelRunner;
 }
 
-/** A ParallelRunner that remembers the domains it boots by name (DomainManager keeps them private). */
-class WatchingRunner extends ParallelRunner {
-  readonly byName = new Map<string, Domain>();
+const PAGE_WORDS = PAGE_SIZE / 4;
+/** The migration stream's zero-page scan, on RAM seen as 32-bit words. */
+const zeroPage = (words: Int32Array, page: number): boolean => isZeroPage(words, page * PAGE_WORDS);
 
-  override add(domain: Domain): void {
-    super.add(domain);
-    this.byName.set(domain.name, domain);
-  }
-}
-
-const ZERO_PAGE = Buffer.alloc(PAGE_SIZE);
-const isZeroPage = (bytes: Buffer, page: number): boolean =>
-  bytes.compare(ZERO_PAGE, 0, PAGE_SIZE, page * PAGE_SIZE, (page + 1) * PAGE_SIZE) === 0;
-
-function nonZeroPages(bytes: Buffer, pages = bytes.length / PAGE_SIZE): number {
+function nonZeroPages(words: Int32Array, pages = words.length / PAGE_WORDS): number {
   let n = 0;
-  for (let p = 0; p < pages; p++) if (!isZeroPage(bytes, p)) n++;
+  for (let p = 0; p < pages; p++) if (!zeroPage(words, p)) n++;
   return n;
 }
 
 /** Non-zero pages of a RAM dump, read a slice at a time. */
 function nonZeroPagesOfFile(path: string): number {
-  const slice = Buffer.alloc(64 * MiB);
+  const words = new Int32Array((64 * MiB) / 4);
+  const slice = new Uint8Array(words.buffer);
   const fd = openSync(path, "r");
   try {
     let n = 0;
@@ -119,7 +111,7 @@ function nonZeroPagesOfFile(path: string): number {
         got += r;
       }
       if (got === 0) return n;
-      n += nonZeroPages(slice, Math.ceil(got / PAGE_SIZE));
+      n += nonZeroPages(words, Math.ceil(got / PAGE_SIZE));
     }
   } finally {
     closeSync(fd);
@@ -155,15 +147,15 @@ async function awaitTouched(
   first: number,
   count: number,
 ): Promise<{ touchMs: number; touchedPages: number }> {
-  const ram = Buffer.from(domain.memory.buffer);
+  const ram = domain.memory.i32;
   const t0 = performance.now();
   let pending: number[] = [];
-  for (let p = first; p < first + count; p++) if (isZeroPage(ram, p)) pending.push(p);
+  for (let p = first; p < first + count; p++) if (zeroPage(ram, p)) pending.push(p);
   while (pending.length > 0) {
     if (performance.now() - t0 > TOUCH_TIMEOUT_MS)
       throw new Error(`the guest left ${pending.length} of its ${count} pages untouched`);
     await delay(100);
-    pending = pending.filter((p) => isZeroPage(ram, p));
+    pending = pending.filter((p) => zeroPage(ram, p));
   }
   return { touchMs: performance.now() - t0, touchedPages: nonZeroPages(ram) };
 }
@@ -176,8 +168,7 @@ async function ferryRound(ctx: Context, mib: number, setPages: number, n: number
   await manager.create({ name, vcpus: 1, memory: mib, kernel: ctx.kernel, cmdline: bootargs(setPages) });
   let live = true;
   try {
-    const domain = runner.byName.get(name)!;
-    runner.byName.delete(name); // the map must not keep a gigabyte of RAM alive
+    const domain = manager.domainOf(name);
     if (!(await runner.waitFor(() => /^work started: /m.test(consoleText()), BOOT_TIMEOUT_MS)))
       throw new Error(`the ${mib} MiB Ferry guest did not start its work: ${consoleText().slice(-500)}`);
     const { touchMs, touchedPages } = await awaitTouched(domain, ctx.setFirstPage, setPages);
@@ -414,7 +405,7 @@ export async function benchSave(options: SaveBenchOptions): Promise<object> {
   try {
     const kernel = join(dir, "kernel-rv64.elf");
     writeFileSync(kernel, image);
-    const runner = new WatchingRunner({ spareWorkers: 1 });
+    const runner = new ParallelRunner({ spareWorkers: 1 });
     const manager = new DomainManager(runner, { ferryVersion: "bench", api: "-", migration: "-" });
     const stop = new AbortController();
     const running = runner.run({ keepAlive: true, onConsole: manager.onConsole, signal: stop.signal });

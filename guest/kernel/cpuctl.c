@@ -25,8 +25,7 @@ static volatile int cpu_lock_word;
 static struct thread *volatile cpu_lock_owner;
 
 void cpu_lock_enter(void) {
-  while (__atomic_exchange_n(&cpu_lock_word, 1, __ATOMIC_ACQUIRE) != 0)
-    yield();
+  ylock_acquire(&cpu_lock_word);
   cpu_lock_owner = curthread();
 }
 
@@ -34,7 +33,7 @@ void cpu_lock_exit(void) {
   if (!cpu_lock_held())
     panic("cpu_lock_exit: not held by %s", curthread()->name);
   cpu_lock_owner = 0;
-  __atomic_store_n(&cpu_lock_word, 0, __ATOMIC_RELEASE);
+  ylock_release(&cpu_lock_word);
 }
 
 int cpu_lock_held(void) {

@@ -246,6 +246,8 @@ struct thread *thread_create_bound(const char *name, void (*fn)(void *), void *a
                                    char *why, int whylen);
 void sched(void);
 void yield(void);
+void ylock_acquire(volatile int *w);
+void ylock_release(volatile int *w);
 void sleep(void *chan, struct spinlock *lk);
 void wakeup(void *chan);
 void thread_exit(void) NORETURN;
@@ -297,6 +299,7 @@ int xs_present(void);
 int xs_request(uint32 type, const char *a, const void *b, int blen, char *out, int outlen);
 int xs_read(const char *path, char *out, int n);
 int xs_write(const char *path, const char *value, char *out, int n);
+int xs_directory(const char *path, char *out, int n);
 int xs_rm(const char *path, char *out, int n);
 int xs_watch(const char *path, const char *token, char *out, int n);
 int xs_unwatch(const char *path, const char *token, char *out, int n);

@@ -33,12 +33,11 @@ static uint8 rstate[NTHREAD];
 static uint32 rruns[NTHREAD];
 
 void suspend_block(void) {
-  while (__atomic_exchange_n(&block_word, 1, __ATOMIC_ACQUIRE) != 0)
-    yield();
+  ylock_acquire(&block_word);
 }
 
 void suspend_unblock(void) {
-  __atomic_store_n(&block_word, 0, __ATOMIC_RELEASE);
+  ylock_release(&block_word);
 }
 
 /* With every other CPU paused, so that no thread or queue changes under us. after = 1

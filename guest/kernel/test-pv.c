@@ -127,7 +127,7 @@ static const char *store_big(void) {
       return FAILF("write %s: %s", path, out);
     want += (int)strlen(path + 9) + 1;
   }
-  int n = xs_request(XS_DIRECTORY, "data/dir", 0, 0, big, sizeof big);
+  int n = xs_directory("data/dir", big, sizeof big);
   int names = 0;
   for (int i = 0; i < n; i++)
     names += big[i] == 0;

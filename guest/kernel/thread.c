@@ -133,6 +133,17 @@ void yield(void) {
   release(&t->lock);
 }
 
+/* A lock that yields while it waits (*w is 0 when free), for holders that may yield,
+ * sleep or be preempted while they hold it: cpu_lock, suspend_block, vcpu_hotplug_lock. */
+void ylock_acquire(volatile int *w) {
+  while (__atomic_exchange_n(w, 1, __ATOMIC_ACQUIRE) != 0)
+    yield();
+}
+
+void ylock_release(volatile int *w) {
+  __atomic_store_n(w, 0, __ATOMIC_RELEASE);
+}
+
 /* Atomically releases lk and sleeps on chan; holds lk again on return. chan and SLEEPING
  * are set before lk is released, so that a waker, which holds lk, sees them (wakeup). */
 void sleep(void *chan, struct spinlock *lk) {

@@ -29,12 +29,11 @@ static volatile int hotplug_word;
 /* A lock that yields: held across a multi-step change of CPU states that the toolstack's
  * changes must not interleave with (here, and work-mix.c). Taken before suspend_block. */
 void vcpu_hotplug_lock(void) {
-  while (__atomic_exchange_n(&hotplug_word, 1, __ATOMIC_ACQUIRE) != 0)
-    yield();
+  ylock_acquire(&hotplug_word);
 }
 
 void vcpu_hotplug_unlock(void) {
-  __atomic_store_n(&hotplug_word, 0, __ATOMIC_RELEASE);
+  ylock_release(&hotplug_word);
 }
 
 /* The CPU a name under cpu/ stands for, or -1: a decimal id, written as %d writes it, of a
@@ -80,7 +79,7 @@ static int wanted(cpuset *on, cpuset *off, char *why, int whylen) {
   *on = *off = 0;
   for (int k = 0; k < dt.nharts; k++)
     *on |= cpubit((int)dt.harts[k]);
-  int len = xs_request(XS_DIRECTORY, "cpu", 0, 0, names, sizeof names);
+  int len = xs_directory("cpu", names, sizeof names);
   if (len < 0 && strcmp(names, "ENOENT") == 0)
     return 0;
   if (len < 0 && strcmp(names, "E2BIG") != 0)

@@ -227,6 +227,9 @@ int xs_read(const char *path, char *out, int n) {
 int xs_write(const char *path, const char *value, char *out, int n) {
   return xs_request(XS_WRITE, path, value, (int)strlen(value), out, n);
 }
+int xs_directory(const char *path, char *out, int n) {
+  return xs_request(XS_DIRECTORY, path, 0, 0, out, n);
+}
 int xs_rm(const char *path, char *out, int n) {
   return xs_request(XS_RM, path, 0, 0, out, n);
 }

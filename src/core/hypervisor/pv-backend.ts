@@ -34,12 +34,12 @@ export class PvBackend {
    * input never throws; if host code does anyway, only this domain pays: it ends as crashed.
    */
   call(vcpu: number, fid: number, args: readonly number[]): SbiResult {
+    void vcpu;
     try {
       return this.serve(fid, args);
     } catch (e) {
       this.failure ??= e instanceof Error ? e : new Error(String(e));
       this.shared.crash();
-      void vcpu;
       return [SbiError.FAILED, 0];
     }
   }

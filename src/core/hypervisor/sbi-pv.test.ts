@@ -100,7 +100,7 @@ for (const xlen of [64, 32] as const) {
   });
 
   test(`PV calls with hostile random arguments never throw and return defined errors (rv${xlen})`, () => {
-    const { vcpus, backend } = makeVcpus(xlen);
+    const { vcpus, domain, backend } = makeVcpus(xlen);
     const errors = new Set<number>(Object.values(SbiError));
     const rand = randomSource(0x9e3779b9);
     const value = (): bigint => {
@@ -129,5 +129,6 @@ for (const xlen of [64, 32] as const) {
     // domain as crashed: that is the guest's doing and allowed. Host code throwing never
     // is: the backend turns it into FAILED (a defined error), so look at what it recorded.
     assert.equal(backend.failure, undefined, String(backend.failure?.stack));
+    assert.ok(domain.shared.runState !== DomainRunState.SUSPENDED);
   });
 }

@@ -122,13 +122,3 @@ export function corruptFrame(inner: ByteChannel, frame: number, offset: number):
 export function dropCommand(inner: ByteChannel, command: number): ByteChannel {
   return tap(inner, (p) => (p.frame >= 0 && p.command === command ? "drop" : "pass"));
 }
-
-/** Counts the frames written through it (by command), passing everything on. */
-export function countFrames(inner: ByteChannel): { channel: ByteChannel; commands: number[] } {
-  const commands: number[] = [];
-  const channel = tap(inner, (p) => {
-    if (p.at === 0 && p.frame >= 0) commands.push(p.command);
-    return "pass";
-  });
-  return { channel, commands };
-}

@@ -9,7 +9,9 @@
  * - `ControlInbox` reads control frames in the background as they come (the sender's way: it
  *   is busy writing, and an ABORT may arrive at any time); `check()` between writes and
  *   `expect()` where an answer is due.
- * - `FrameWriter` writes chunks one by one, each bounded by a timeout, and counts the bytes.
+ * - `FrameWriter` writes chunks one by one, each bounded by a timeout, and counts the bytes;
+ *   after a failed write it says so (`failed`: the peer will read nothing more, not even an
+ *   ABORT), and `abort` is each side's best-effort last word.
  */
 import type { ByteChannel } from "./byte-channel.js";
 import { MigrationError, reasonOf } from "./migration-error.js";
@@ -17,9 +19,11 @@ import {
   Command,
   type ControlFrame,
   commandName,
+  encodeControl,
   type Frame,
   FrameParser,
   parseText,
+  textBody,
 } from "./wire-format.js";
 
 /** The peer sent ABORT: it has given up, and says why. */
@@ -93,6 +97,8 @@ export class FrameReader {
 export class FrameWriter {
   /** Bytes written so far. */
   bytes = 0;
+  /** A write failed (broken, closed, or timed out): nothing more can be sent. */
+  failed = false;
 
   constructor(
     private readonly channel: ByteChannel,
@@ -102,14 +108,25 @@ export class FrameWriter {
 
   /** Writes the chunks in order; each must be taken by the transport within the timeout. */
   async write(chunks: Iterable<Uint8Array>): Promise<void> {
-    for (const chunk of chunks) {
-      this.bytes += chunk.length;
-      const taken = this.channel.write(chunk).catch((e: unknown) => {
-        throw new MigrationError(`the connection to ${this.peer} broke: ${reasonOf(e)}`, { cause: e });
-      });
-      taken.catch(() => undefined);
-      await withTimeout(taken, this.timeoutMs, () => `${this.peer} took nothing for ${this.timeoutMs} ms`);
+    try {
+      for (const chunk of chunks) {
+        this.bytes += chunk.length;
+        const taken = this.channel.write(chunk).catch((e: unknown) => {
+          throw new MigrationError(`the connection to ${this.peer} broke: ${reasonOf(e)}`, { cause: e });
+        });
+        taken.catch(() => undefined);
+        await withTimeout(taken, this.timeoutMs, () => `${this.peer} took nothing for ${this.timeoutMs} ms`);
+      }
+    } catch (e) {
+      this.failed = true;
+      throw e;
     }
+  }
+
+  /** Tells the peer why this side gives up (ABORT), waiting at most a second; never throws. */
+  async abort(reason: string): Promise<void> {
+    const sent = this.channel.write(encodeControl(Command.ABORT, textBody(reason)));
+    await withTimeout(sent, 1_000, () => "").catch(() => undefined);
   }
 }
 

@@ -20,10 +20,10 @@
 import type { Domain } from "../hypervisor/domain.js";
 import type { DomainRunner } from "../hypervisor/domain-runner.js";
 import { type DomainRecord, ImageError, type OnPoweroff, type SaveMode } from "../snapshot/domain-image.js";
-import { ImageDecoder, RECORD_TYPES } from "../snapshot/image-codec.js";
+import { ImageDecoder, RECORD_NAMES } from "../snapshot/image-codec.js";
 import { restoreDomainFrom } from "../snapshot/restore-domain.js";
 import type { ByteChannel } from "./byte-channel.js";
-import { FrameReader, FrameWriter, PeerAbortError, withTimeout } from "./message-stream.js";
+import { FrameReader, FrameWriter, PeerAbortError } from "./message-stream.js";
 import { MigrationError, reasonOf } from "./migration-error.js";
 import type { MigrationProgress } from "./migration-report.js";
 import { ReceiverMachine, ReceiverState } from "./receiver-state.js";
@@ -96,9 +96,6 @@ export async function migrateIn(
 }
 
 const PEER = "the source";
-const RECORD_NAMES: ReadonlyMap<number, string> = new Map(
-  Object.entries(RECORD_TYPES).map(([k, v]) => [v, k]),
-);
 
 /** The message read next: a control frame, or a record decoded (undefined: an optional one skipped). */
 type Message =
@@ -114,12 +111,12 @@ class Receiver {
   private claimed: { id: number; name: string } | undefined;
   private domain: Domain | undefined;
   private guestTime: number | undefined;
-  /** The source has said its last word (ABORT) or the connection is gone: nothing to tell it. */
+  /** The source has said its last word (ABORT) or reading failed: nothing to tell it (nor after `out.failed`). */
   private silent = false;
 
   constructor(
     private readonly runner: DomainRunner,
-    private readonly channel: ByteChannel,
+    channel: ByteChannel,
     private readonly options: MigrateInOptions,
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_RECEIVE_TIMEOUT_MS;
@@ -147,7 +144,7 @@ class Receiver {
       await this.refuse(version, true);
       throw new MigrationError(`refused the connection: ${version}`);
     }
-    await this.send([STREAM_MAGIC, encodeControl(Command.VERSION, u32Body(version))]);
+    await this.out.write([STREAM_MAGIC, encodeControl(Command.VERSION, u32Body(version))]);
 
     const header = await this.control("IMAGE_HEADER");
     const decoder = new ImageDecoder();
@@ -182,13 +179,15 @@ class Receiver {
       await this.refuse(reasonOf(e), false);
       throw new MigrationError(`refused domain ${c.name}: ${reasonOf(e)}`, { cause: e });
     }
-    await this.send([encodeControl(Command.ACCEPT)]);
+    await this.out.write([encodeControl(Command.ACCEPT)]);
     this.machine.claimed();
     this.progress("handshake");
 
-    const holding = holdingRunner(this.runner);
-    this.domain = await restoreDomainFrom(holding, item.header, this.records(c), this.claimed);
-    await this.send([encodeControl(Command.READY)]);
+    this.domain = await restoreDomainFrom(this.runner, item.header, this.records(c), {
+      ...this.claimed,
+      paused: true,
+    });
+    await this.out.write([encodeControl(Command.READY)]);
     this.machine.ready();
     await this.next("COMMIT");
     this.progress("commit");
@@ -289,19 +288,10 @@ class Receiver {
     }
   }
 
-  private async send(chunks: readonly Uint8Array[]): Promise<void> {
-    try {
-      await this.out.write(chunks);
-    } catch (e) {
-      this.silent = true;
-      throw e;
-    }
-  }
-
   /** The handshake's no (after the magic, if nothing was sent yet); best effort. */
   private async refuse(reason: string, first: boolean): Promise<void> {
     const frame = encodeControl(Command.REFUSE, textBody(reason));
-    await this.send(first ? [STREAM_MAGIC, frame] : [frame]).catch(() => undefined);
+    await this.out.write(first ? [STREAM_MAGIC, frame] : [frame]).catch(() => undefined);
     this.silent = true;
   }
 
@@ -317,7 +307,7 @@ class Receiver {
     const started = this.runner.unpause(domain);
     started.catch(() => undefined); // awaited below, after RESUMED
     try {
-      await this.send([encodeControl(Command.RESUMED)]);
+      await this.out.write([encodeControl(Command.RESUMED)]);
       // Wait for the source to close, so that RESUMED is read before this side closes.
       await this.reader.next(Math.min(this.timeoutMs, CLOSE_WAIT_MS), "the source to close the connection");
     } catch {
@@ -339,10 +329,7 @@ class Receiver {
   private async fail(e: unknown): Promise<MigrationError> {
     const error = e instanceof MigrationError ? e : new MigrationError(reasonOf(e), { cause: e });
     if (this.machine.state !== ReceiverState.ABORTED) this.machine.abort();
-    if (!this.silent) {
-      const abort = this.channel.write(encodeControl(Command.ABORT, textBody(error.message)));
-      await withTimeout(abort, 1_000, () => "").catch(() => undefined);
-    }
+    if (!this.silent && !this.out.failed) await this.out.abort(error.message);
     if (this.domain !== undefined) await this.runner.release(this.domain);
     const name = this.claimed?.name;
     if (name !== undefined) this.options.release?.(name);
@@ -353,21 +340,4 @@ class Receiver {
   private progress(phase: MigrationProgress["phase"]): void {
     this.options.onProgress?.({ phase, bytes: this.reader.bytesRead });
   }
-}
-
-/** The runner as restoreDomainFrom sees it here: restored domains are added paused. */
-function holdingRunner(runner: DomainRunner): DomainRunner {
-  return {
-    pv: runner.pv,
-    add: (d) => runner.add(d),
-    addRestored: (d, states, pv, guestTime) => runner.addRestored(d, states, pv, guestTime, { paused: true }),
-    guestTime: (d) => runner.guestTime(d),
-    pause: (d) => runner.pause(d),
-    unpause: (d) => runner.unpause(d),
-    harvestDirty: (d) => runner.harvestDirty(d),
-    vcpuStates: (d) => runner.vcpuStates(d),
-    destroy: (d) => runner.destroy(d),
-    release: (d) => runner.release(d),
-    waitFor: (done, ms) => runner.waitFor(done, ms),
-  };
 }

@@ -26,7 +26,7 @@
 import type { Domain } from "../hypervisor/domain.js";
 import type { DomainRunner } from "../hypervisor/domain-runner.js";
 import type { PageRun } from "../memory/dirty-log.js";
-import { PAGE_SIZE } from "../memory/page.js";
+import { isZeroPage, PAGE_SIZE } from "../memory/page.js";
 import { configRecord, imageHeader, stateRecords } from "../snapshot/capture-domain.js";
 import {
   type DomainRecord,
@@ -39,10 +39,10 @@ import {
 import { encodeHeader, encodeRecord } from "../snapshot/image-codec.js";
 import { announcesSuspend, resumeDomain, SuspendError, suspendDomain } from "../snapshot/suspend-domain.js";
 import type { ByteChannel } from "./byte-channel.js";
-import { ControlInbox, FrameReader, FrameWriter, PeerAbortError, withTimeout } from "./message-stream.js";
+import { ControlInbox, FrameReader, FrameWriter, PeerAbortError } from "./message-stream.js";
 import { MigrationError, reasonOf } from "./migration-error.js";
 import type { FinalReason, MigrationProgress, MigrationReport, RoundReport } from "./migration-report.js";
-import { isZeroPage, PageHashes } from "./page-hashes.js";
+import { PageHashes } from "./page-hashes.js";
 import { afterRound } from "./precopy-policy.js";
 import {
   Command,
@@ -53,7 +53,6 @@ import {
   parseU32s,
   ROUND_FINAL,
   STREAM_MAGIC,
-  textBody,
   u32Body,
   u64Body,
 } from "./wire-format.js";
@@ -122,22 +121,19 @@ class Sender {
   private rttMs = 0;
   private readonly rounds: RoundReport[] = [];
   private finalReason: FinalReason = "not-live";
-  private pagesSent = 0;
   private pagesSkipped = 0;
   /** The dirty set the final round must send (live), harvested after the last pre-copy round. */
   private pending: PageRun[] = [];
-  private nextRound = 0;
   /** How the domain is held still, once it is (what a failure must undo). */
   private heldAs: SaveMode | undefined;
   private suspendedAt = 0;
   private logging = false;
   private committing = false;
-  private writeFailed = false;
 
   constructor(
     private readonly runner: DomainRunner,
     private readonly domain: Domain,
-    private readonly channel: ByteChannel,
+    channel: ByteChannel,
     private readonly options: MigrateOutOptions,
   ) {
     this.live = options.live;
@@ -163,8 +159,8 @@ class Sender {
       if (this.live) await this.precopy();
       const state = await this.suspend();
       await this.finalRound();
-      await this.send(state.flatMap((r) => encodeRecord(r)));
-      await this.send([encodeControl(Command.STATE_COMPLETE, u64Body(this.out.bytes))]);
+      await this.out.write(state.flatMap((r) => encodeRecord(r)));
+      await this.out.write([encodeControl(Command.STATE_COMPLETE, u64Body(this.out.bytes))]);
       this.progress("final", this.rounds.at(-1));
       await this.inbox.expect([Command.READY], this.peerTimeoutMs, "READY");
       return await this.commit();
@@ -174,7 +170,7 @@ class Sender {
   }
 
   private async handshake(): Promise<void> {
-    await this.send([
+    await this.out.write([
       STREAM_MAGIC,
       encodeControl(Command.HELLO, u32Body(OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION)),
     ]);
@@ -192,7 +188,7 @@ class Sender {
     // protocol is suspended cooperatively at the end; any other is paused.
     this.mode = announcesSuspend(this.runner, this.domain) ? "cooperative" : "transparent";
     const config = configRecord(this.domain, this.options.onPoweroff ?? "destroy");
-    await this.send([
+    await this.out.write([
       encodeControl(Command.IMAGE_HEADER, encodeHeader(imageHeader(this.domain, this.mode))),
       ...encodeRecord(config),
     ]);
@@ -212,7 +208,7 @@ class Sender {
     let sentBytes = 0;
     let sentMs = 0;
     for (let round = 0; ; round++) {
-      await this.send([encodeControl(Command.ROUND, u32Body(round, 0))]);
+      await this.out.write([encodeControl(Command.ROUND, u32Body(round, 0))]);
       const start = performance.now();
       const before = this.out.bytes;
       const pages =
@@ -240,7 +236,6 @@ class Sender {
       if (decision.final) {
         this.finalReason = decision.reason;
         this.pending = next;
-        this.nextRound = round + 1;
         return;
       }
     }
@@ -289,7 +284,8 @@ class Sender {
 
   /** The last memory, with the guest stopped: straight from its RAM. */
   private async finalRound(): Promise<void> {
-    await this.send([encodeControl(Command.ROUND, u32Body(this.nextRound, ROUND_FINAL))]);
+    const round = this.rounds.length; // after the pre-copy rounds, one report each
+    await this.out.write([encodeControl(Command.ROUND, u32Body(round, ROUND_FINAL))]);
     const start = performance.now();
     const before = this.out.bytes;
     let pages: number;
@@ -305,13 +301,13 @@ class Sender {
       });
     }
     const ms = performance.now() - start;
-    this.rounds.push(roundReport(this.nextRound, pages, this.out.bytes - before, ms, 0, true));
+    this.rounds.push(roundReport(round, pages, this.out.bytes - before, ms, 0, true));
   }
 
   private async commit(): Promise<MigrationReport> {
     this.inbox.check("the commit was due");
     this.committing = true;
-    await this.send([encodeControl(Command.COMMIT)]);
+    await this.out.write([encodeControl(Command.COMMIT)]);
     this.progress("commit");
     await this.inbox.expect([Command.RESUMED], this.peerTimeoutMs, "RESUMED");
     const end = performance.now();
@@ -323,7 +319,7 @@ class Sender {
       totalMs: end - this.t0,
       downtimeMs: end - this.suspendedAt,
       bytes: this.out.bytes,
-      pagesSent: this.pagesSent,
+      pagesSent: this.rounds.reduce((n, r) => n + r.pages, 0),
       pagesSkipped: this.pagesSkipped,
     };
   }
@@ -347,9 +343,8 @@ class Sender {
     let since = performance.now();
     const flush = async (): Promise<void> => {
       this.inbox.check("sending memory");
-      await this.send(encodeRecord({ type: "memory", pages: batch }, { pageSize: PAGE_SIZE }));
+      await this.out.write(encodeRecord({ type: "memory", pages: batch }, { pageSize: PAGE_SIZE }));
       sent += batch.length;
-      this.pagesSent += batch.length;
       batch = [];
       buffer = undefined;
     };
@@ -381,15 +376,6 @@ class Sender {
     return sent;
   }
 
-  private async send(chunks: readonly Uint8Array[]): Promise<void> {
-    try {
-      await this.out.write(chunks);
-    } catch (e) {
-      this.writeFailed = true;
-      throw e;
-    }
-  }
-
   private progress(phase: MigrationProgress["phase"], round?: RoundReport): void {
     this.options.onProgress?.({ phase, bytes: this.out.bytes, ...(round === undefined ? {} : { round }) });
   }
@@ -398,7 +384,7 @@ class Sender {
   private async fail(e: unknown): Promise<MigrationError> {
     let error = e instanceof MigrationError ? e : new MigrationError(reasonOf(e), { cause: e });
     const name = this.domain.name;
-    if (this.writeFailed && !(error instanceof PeerAbortError)) {
+    if (this.out.failed && !(error instanceof PeerAbortError)) {
       // A destination that gave up closes after its ABORT: its reason beats "broken".
       error = (await this.inbox.lastWord(1_000)) ?? error;
     }
@@ -411,10 +397,7 @@ class Sender {
         { cause: error, inDoubt: true },
       );
     }
-    if (!(error instanceof PeerAbortError) && !this.writeFailed) {
-      const abort = this.channel.write(encodeControl(Command.ABORT, textBody(error.message)));
-      await withTimeout(abort, 1_000, () => "").catch(() => undefined);
-    }
+    if (!(error instanceof PeerAbortError) && !this.out.failed) await this.out.abort(error.message);
     let outcome = "it keeps running here";
     if (this.heldAs !== undefined) {
       try {

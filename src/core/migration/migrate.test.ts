@@ -73,6 +73,10 @@ for (const xlen of [64, 32] as const) {
         r.pagesSent,
         r.rounds.reduce((n, x) => n + x.pages, 0),
       );
+      // Every page the destination holds at the commit was sent: exactly once when not live.
+      assert.ok(o.pagesAtCommit !== undefined && o.pagesAtCommit > 0);
+      if (live) assert.ok(r.pagesSent >= o.pagesAtCommit, `${r.pagesSent} < ${o.pagesAtCommit}`);
+      else assert.equal(r.pagesSent, o.pagesAtCommit);
       assert.ok(r.bytes > r.pagesSent * 4096 && r.downtimeMs <= r.totalMs);
       if (live) {
         assert.ok(r.rounds.length >= 2, "live: a pre-copy round, then the final one");

@@ -11,25 +11,17 @@
  * - failed before: nothing to wait for — the guest never stopped.
  *
  * It also checks the destination kept nothing of a failed attempt: no PV state for the id it
- * claimed, and the claimed name given back.
+ * claimed, and the claimed name given back. The console, the waits and the verdicts are
+ * GuestSession's (snapshot/guest-session.fixture.ts); this adds the second runner.
  */
-import { Domain } from "../hypervisor/domain.js";
 import type { DomainRunner } from "../hypervisor/domain-runner.js";
-import { announcesSuspend } from "../snapshot/suspend-domain.js";
+import { isZeroPage, PAGE_SIZE } from "../memory/page.js";
+import { GuestSession, type SessionOptions } from "../snapshot/guest-session.fixture.js";
 import { type ByteChannel, channelPair } from "./byte-channel.js";
 import { type MigrateInOptions, migrateIn } from "./migrate-in.js";
 import { type MigrateOutOptions, migrateOut } from "./migrate-out.js";
 import { MigrationError } from "./migration-error.js";
 import type { MigrationProgress, MigrationReport } from "./migration-report.js";
-
-export interface MigrationSessionOptions {
-  readonly kernel: Uint8Array;
-  readonly vcpus: number;
-  readonly bootargs: string;
-  readonly memorySize?: number;
-  /** Each wait for the guest (guest ms in deterministic mode, wall ms in parallel). */
-  readonly timeoutMs?: number;
-}
 
 export interface Attempt {
   readonly live: boolean;
@@ -54,74 +46,33 @@ export interface Outcome {
   readonly destinationError?: MigrationError;
   /** The guest's verdict line, when a resume happened ("" otherwise). */
   readonly verdict: string;
+  /** Non-zero pages of the destination's copy at the commit (each must have been sent). */
+  readonly pagesAtCommit?: number;
   readonly phases: readonly MigrationProgress["phase"][];
 }
 
-export class MigrationSession {
-  output = "";
-  domain: Domain;
+export class MigrationSession extends GuestSession {
   /** Which runner holds the domain. */
   host: 0 | 1 = 0;
-  resumes = 0;
-  private nextId = 1;
-  private readonly timeoutMs: number;
-  private readonly decoder = new TextDecoder();
   /** Memory the destination's copy got wrong (checked at every commit). */
   readonly memoryErrors: string[] = [];
   /** Names claimed on a destination and not given back (by a failed attempt). */
   readonly held = new Set<string>();
 
+  /** The domain starts on `runners[0]`; both runners' console sink must be `append`. */
   constructor(
     readonly runners: readonly [DomainRunner, DomainRunner],
-    options: MigrationSessionOptions,
+    options: SessionOptions,
   ) {
-    this.timeoutMs = options.timeoutMs ?? 20_000;
-    this.domain = new Domain(this.nextId++, {
-      name: "guest",
-      vcpus: options.vcpus,
-      memorySize: options.memorySize ?? 32 << 20,
-      kernel: options.kernel,
-      bootargs: options.bootargs,
-    });
-    runners[0].add(this.domain);
+    super(runners[0], options);
   }
 
-  get runner(): DomainRunner {
+  override get runner(): DomainRunner {
     return this.runners[this.host];
   }
 
   get other(): DomainRunner {
     return this.runners[this.host === 0 ? 1 : 0];
-  }
-
-  /** Both runners' console sink. */
-  readonly append = (_domain: Domain, bytes: Uint8Array): void => {
-    this.output += this.decoder.decode(bytes, { stream: true });
-  };
-
-  /** Waits until the guest printed something matching `pattern` after `from`; throws on timeout. */
-  async waitFor(pattern: RegExp, from = 0, what = pattern.source): Promise<string> {
-    let found: RegExpExecArray | null = null;
-    const ok = await this.runner.waitFor(() => {
-      found = pattern.exec(this.output.slice(from));
-      return found !== null || this.domain.ended;
-    }, this.timeoutMs);
-    if (!ok || found === null) {
-      throw new Error(
-        `guest never printed ${what} (domain ${this.domain.exit?.end ?? "running"}):\n${this.tail()}`,
-      );
-    }
-    return (found as RegExpExecArray)[0];
-  }
-
-  /** Waits until the guest's workloads started and it announced the protocol. */
-  async announced(): Promise<boolean> {
-    await this.waitFor(/^work started: .*$/m);
-    return this.runner.waitFor(() => announcesSuspend(this.runner, this.domain), this.timeoutMs);
-  }
-
-  tail(lines = 40): string {
-    return this.output.split("\n").slice(-lines).join("\n");
   }
 
   /** One migration attempt to the other runner, and the guest's verdict after it. */
@@ -137,13 +88,15 @@ export class MigrationSession {
       ...attempt.source,
       onProgress: (p) => phases.push(p.phase),
     });
-    // At the commit, before the destination's copy runs, it must equal the stopped source's.
     const sourceDomain = this.domain;
-    const checked = withStartHook(destination, (d) => {
-      const page = firstDifferentPage(sourceDomain.memory.i32, d.memory.i32);
-      if (page >= 0) this.memoryErrors.push(`page ${page} differs after the migration`);
-    });
-    const inbound = migrateIn(checked, attempt.wrapDestination?.(b) ?? b, {
+    let pagesAtCommit: number | undefined;
+    const inbound = migrateIn(destination, attempt.wrapDestination?.(b) ?? b, {
+      // At the commit, before the destination's copy runs, it must equal the stopped source's.
+      onCommit: (d) => {
+        const page = firstDifferentPage(sourceDomain.memory.i32, d.memory.i32);
+        if (page >= 0) this.memoryErrors.push(`page ${page} differs after the migration`);
+        pagesAtCommit = nonZeroPages(d.memory.i32);
+      },
       claim: (name) => {
         const id = this.nextId++;
         claimed.push(id);
@@ -176,8 +129,9 @@ export class MigrationSession {
         await source.release(old);
         const cooperative = out.status === "fulfilled" ? out.value.mode === "cooperative" : this.announcing();
         const verdict = cooperative ? await this.verdict("new-domain", mark) : "";
-        if (out.status === "fulfilled") return { report: out.value, verdict, phases };
-        return { error: error!, verdict, phases };
+        const committed = { verdict, phases, ...(pagesAtCommit === undefined ? {} : { pagesAtCommit }) };
+        if (out.status === "fulfilled") return { report: out.value, ...committed };
+        return { error: error!, ...committed };
       }
       throw new Error(`the destination committed but the source failed without doubt: ${error?.message}`);
     }
@@ -206,33 +160,6 @@ export class MigrationSession {
   private announcing(): boolean {
     return /^work started/m.test(this.output);
   }
-
-  private async verdict(how: "new-domain" | "cancelled", mark: number): Promise<string> {
-    this.resumes++;
-    const n = this.resumes;
-    await this.waitFor(new RegExp(`^suspend: resumed ${n} ${how} cpus=\\d+$`, "m"), mark);
-    return this.waitFor(new RegExp(`^CHECK .*resume=${n}\\)?$`, "m"), mark, `a verdict for resume ${n}`);
-  }
-}
-
-/** The runner, with `hook` called when a domain is unpaused (a migration's start, here). */
-function withStartHook(runner: DomainRunner, hook: (d: Domain) => void): DomainRunner {
-  return {
-    pv: runner.pv,
-    add: (d) => runner.add(d),
-    addRestored: (d, states, pv, time, options) => runner.addRestored(d, states, pv, time, options),
-    guestTime: (d) => runner.guestTime(d),
-    pause: (d) => runner.pause(d),
-    unpause: (d) => {
-      hook(d);
-      return runner.unpause(d);
-    },
-    harvestDirty: (d) => runner.harvestDirty(d),
-    vcpuStates: (d) => runner.vcpuStates(d),
-    destroy: (d) => runner.destroy(d),
-    release: (d) => runner.release(d),
-    waitFor: (done, ms) => runner.waitFor(done, ms),
-  };
 }
 
 /** The first page where two memories differ, or -1. */
@@ -240,6 +167,12 @@ function firstDifferentPage(a: Int32Array, b: Int32Array): number {
   if (a.length !== b.length) return 0;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i >>> 10;
   return -1;
+}
+
+function nonZeroPages(w: Int32Array): number {
+  let n = 0;
+  for (let at = 0; at < w.length; at += PAGE_SIZE / 4) if (!isZeroPage(w, at)) n++;
+  return n;
 }
 
 function asMigrationError(e: unknown): MigrationError {

@@ -69,17 +69,3 @@ function murmurWords(w: Int32Array): number {
   h ^= h >>> 16;
   return h >>> 0;
 }
-
-/**
- * True when the page whose first 32-bit word is `w[at]` is all zero (eight words ORed per
- * comparison: a page that is not zero usually shows it in its first words).
- */
-export function isZeroPage(w: Int32Array, at: number): boolean {
-  const end = at + WORDS;
-  for (let i = at; i < end; i += 8) {
-    if ((w[i]! | w[i + 1]! | w[i + 2]! | w[i + 3]! | w[i + 4]! | w[i + 5]! | w[i + 6]! | w[i + 7]!) !== 0) {
-      return false;
-    }
-  }
-  return true;
-}

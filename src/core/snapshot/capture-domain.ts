@@ -17,6 +17,7 @@ import type { DomainRunner } from "../hypervisor/domain-runner.js";
 import { Slot } from "../hypervisor/domain-shared-state.js";
 import { HartState } from "../hypervisor/sbi-numbers.js";
 import { PAGE_SIZE } from "../memory/guest-memory.js";
+import { isZeroPage } from "../memory/page.js";
 import {
   type DomainImage,
   type DomainRecord,
@@ -158,7 +159,7 @@ function* memoryRecords(domain: Domain, onProgress: CaptureOptions["onProgress"]
   const i32 = mem.i32;
   let batch: MemoryPage[] = [];
   for (let pfn = 0; pfn < pages; pfn++) {
-    if (isZeroPage(i32, pfn * words, words)) continue;
+    if (isZeroPage(i32, pfn * words)) continue;
     batch.push({ pfn, data: mem.u8.subarray(pfn * PAGE_SIZE, (pfn + 1) * PAGE_SIZE) });
     if (batch.length === PAGES_PER_BATCH) {
       onProgress?.(pfn + 1, pages);
@@ -168,20 +169,4 @@ function* memoryRecords(domain: Domain, onProgress: CaptureOptions["onProgress"]
   }
   if (batch.length > 0) yield { type: "memory", pages: batch };
   onProgress?.(pages, pages);
-}
-
-/**
- * True when the `words` 32-bit words from `at` are all zero. Eight words are ORed per
- * comparison (twice as fast as one branch per word, and a page that is not zero usually
- * shows it in its first words); a plain function rather than part of the generator above,
- * which V8 optimises less well.
- */
-function isZeroPage(w: Int32Array, at: number, words: number): boolean {
-  const end = at + words; // a multiple of 8 words: pages are
-  for (let i = at; i < end; i += 8) {
-    if ((w[i]! | w[i + 1]! | w[i + 2]! | w[i + 3]! | w[i + 4]! | w[i + 5]! | w[i + 6]! | w[i + 7]!) !== 0) {
-      return false;
-    }
-  }
-  return true;
 }

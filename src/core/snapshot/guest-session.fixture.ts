@@ -28,14 +28,13 @@ export class GuestSession {
   output = "";
   domain: Domain;
   resumes = 0;
-  private nextId: number;
+  protected nextId: number;
   private readonly timeoutMs: number;
   private readonly decoder = new TextDecoder();
+  private readonly home: DomainRunner;
 
-  constructor(
-    readonly runner: DomainRunner,
-    options: SessionOptions,
-  ) {
+  constructor(runner: DomainRunner, options: SessionOptions) {
+    this.home = runner;
     this.nextId = options.firstId ?? 1;
     this.timeoutMs = options.timeoutMs ?? 20_000;
     this.domain = new Domain(this.nextId++, {
@@ -46,6 +45,11 @@ export class GuestSession {
       bootargs: options.bootargs,
     });
     runner.add(this.domain);
+  }
+
+  /** The runner that holds the domain (a subclass may move it). */
+  get runner(): DomainRunner {
+    return this.home;
   }
 
   /** The runner's console sink for this session. */
@@ -95,15 +99,15 @@ export class GuestSession {
       await this.runner.release(old);
     }
     if (mode === "transparent") return { image, mode, verdict: "" };
+    const verdict = await this.verdict(kind === "cancel" ? "cancelled" : "new-domain", mark);
+    return { image, mode, verdict };
+  }
+
+  /** Counts a cooperative resume and waits, after `mark`, for its line and the guest's verdict line. */
+  protected async verdict(how: "new-domain" | "cancelled", mark: number): Promise<string> {
     this.resumes++;
     const n = this.resumes;
-    const how = kind === "cancel" ? "cancelled" : "new-domain";
     await this.waitFor(new RegExp(`^suspend: resumed ${n} ${how} cpus=\\d+$`, "m"), mark);
-    const verdict = await this.waitFor(
-      new RegExp(`^CHECK .*resume=${n}\\)?$`, "m"),
-      mark,
-      `a verdict for resume ${n}`,
-    );
-    return { image, mode, verdict };
+    return this.waitFor(new RegExp(`^CHECK .*resume=${n}\\)?$`, "m"), mark, `a verdict for resume ${n}`);
   }
 }

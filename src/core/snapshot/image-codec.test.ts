@@ -20,6 +20,7 @@ import {
   type ImageHeader,
   type MemoryPage,
 } from "./domain-image.js";
+import { concat } from "./image-bytes.fixture.js";
 import {
   type DecodeOptions,
   decodeImage,
@@ -112,17 +113,6 @@ function records(): DomainRecord[] {
     { type: "devices", devices: [] },
     { type: "end" },
   ];
-}
-
-function concat(chunks: Iterable<Uint8Array>): Uint8Array {
-  const list = [...chunks];
-  const out = new Uint8Array(list.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of list) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /** An image from the header and parts: records encoded normally, or raw chunk lists. */

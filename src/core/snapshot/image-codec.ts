@@ -105,7 +105,8 @@ export const RECORD_TYPES = {
 } as const satisfies Record<DomainRecord["type"], number>;
 
 type RecordName = DomainRecord["type"];
-const NAME_OF: ReadonlyMap<number, RecordName> = new Map(
+/** A record type's name, by its number (unknown numbers are absent). */
+export const RECORD_NAMES: ReadonlyMap<number, RecordName> = new Map(
   Object.entries(RECORD_TYPES).map(([name, n]) => [n, name as RecordName]),
 );
 
@@ -412,34 +413,30 @@ export class ImageDecoder {
 
   /** Copies queued bytes into `target` from `this.filled`; true once it is full. */
   private fill(target: Uint8Array): boolean {
-    while (this.filled < target.length && this.queued > 0) {
-      const chunk = this.queue[0]!;
-      const n = Math.min(target.length - this.filled, chunk.length - this.queueOffset);
-      target.set(chunk.subarray(this.queueOffset, this.queueOffset + n), this.filled);
-      this.filled += n;
-      this.queueOffset += n;
-      this.queued -= n;
-      this.bytesRead += n;
-      if (this.queueOffset === chunk.length) {
-        this.queue.shift();
-        this.queueOffset = 0;
-      }
-    }
-    return this.filled === target.length;
+    return this.consume(target.length, (piece, at) => target.set(piece, at));
   }
 
   /** Moves views of queued bytes to `this.segments` until it holds `size` bytes; true then. */
   private take(size: number): boolean {
-    while (this.filled < size && this.queued > 0) {
-      const chunk = this.queue[0]!;
-      const n = Math.min(size - this.filled, chunk.length - this.queueOffset);
-      const piece = chunk.subarray(this.queueOffset, this.queueOffset + n);
-      if (n >= MIN_VIEW) {
+    return this.consume(size, (piece, at) => {
+      if (piece.length >= MIN_VIEW) {
         this.segments.push(piece);
         this.block = undefined;
       } else {
-        this.copyShort(piece, size - this.filled);
+        this.copyShort(piece, size - at);
       }
+    });
+  }
+
+  /**
+   * Hands queued bytes to `sink`, as views of the queued chunks with their position from
+   * `this.filled`, until `this.filled` reaches `size`; true once it has.
+   */
+  private consume(size: number, sink: (piece: Uint8Array, at: number) => void): boolean {
+    while (this.filled < size && this.queued > 0) {
+      const chunk = this.queue[0]!;
+      const n = Math.min(size - this.filled, chunk.length - this.queueOffset);
+      sink(chunk.subarray(this.queueOffset, this.queueOffset + n), this.filled);
       this.filled += n;
       this.queueOffset += n;
       this.queued -= n;
@@ -512,7 +509,7 @@ export class ImageDecoder {
     const flags = dv.getUint16(2, true);
     const length = dv.getUint32(4, true);
     const offset = this.bytesRead - RECORD_HEADER_SIZE;
-    const name = NAME_OF.get(type);
+    const name = RECORD_NAMES.get(type);
     const at = `record ${this.index} (${name ?? `type ${type}`}) at byte ${offset}`;
     if (type === 0) this.fail(`record ${this.index} at byte ${offset} has type 0, which is invalid`);
     if ((flags & ~RECORD_OPTIONAL) !== 0) this.fail(`${at} has unknown flags ${hex(flags)}`);

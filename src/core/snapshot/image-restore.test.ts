@@ -15,6 +15,7 @@ import { captureDomain, captureDomainRecords } from "./capture-domain.js";
 import { crc32c } from "./crc32c.js";
 import { type DomainRecord, ImageError, type ImageHeader } from "./domain-image.js";
 import { GuestSession } from "./guest-session.fixture.js";
+import { concat } from "./image-bytes.fixture.js";
 import {
   decodeImage,
   encodeImage,
@@ -81,17 +82,6 @@ async function* rechunk(chunks: Iterable<Uint8Array>, seed: number): AsyncGenera
     }
   }
   if (filled > 0) yield piece.subarray(0, filled);
-}
-
-function concat(chunks: Iterable<Uint8Array>): Uint8Array {
-  const list = [...chunks];
-  const out = new Uint8Array(list.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of list) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /** Suspends, captures as a stream, encodes, re-cuts, decodes and restores; the guest's verdict. */

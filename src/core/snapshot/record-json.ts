@@ -224,7 +224,7 @@ const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const INDEX = new Int8Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) INDEX[ALPHABET.charCodeAt(i)] = i;
 
-export function toBase64(bytes: Uint8Array): string {
+function toBase64(bytes: Uint8Array): string {
   let out = "";
   let i = 0;
   for (; i + 3 <= bytes.length; i += 3) {
@@ -243,7 +243,7 @@ export function toBase64(bytes: Uint8Array): string {
 }
 
 /** Strict: padded, no whitespace, no other alphabet, and unused trailing bits zero (canonical). */
-export function fromBase64(where: string, v: unknown): Uint8Array {
+function fromBase64(where: string, v: unknown): Uint8Array {
   const bad = (): never => {
     throw new ImageError(`${where} is not canonical base64`);
   };

@@ -44,6 +44,8 @@ export interface RestoreOptions {
   readonly id: number;
   /** A new name; the saved one by default. */
   readonly name?: string;
+  /** Add it paused: it runs only when the runner's unpause() is called (migration's commit, restore -p). */
+  readonly paused?: boolean;
 }
 
 /** Restores an in-memory image (the records are checked exactly as a file's are). */
@@ -149,6 +151,7 @@ export async function restoreDomainFrom(
       states,
       { eventChannels: one("event-channels").state, store: one("store").state },
       time,
+      { paused: options.paused === true },
     );
   } catch (e) {
     if (e instanceof ImageError) throw e;

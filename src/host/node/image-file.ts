@@ -41,7 +41,7 @@ export class ImageFileError extends Error {
 }
 
 /** Bytes gathered per write: large enough that syscalls cost nothing, small enough to overlap. */
-export const WRITE_BATCH = 4 * 1024 * 1024;
+const WRITE_BATCH = 4 * 1024 * 1024;
 /**
  * Writes running at once: the encoder goes on while one runs and the next waits (one, three
  * and four measured no different on the development VM).

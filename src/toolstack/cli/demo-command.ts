@@ -13,9 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ParallelRunner } from "../../host/node/parallel-runner.js";
-import type { SaveResult } from "../api/schemas.js";
 import { DomainManager, ToolstackError } from "../daemon/domain-manager.js";
-import { formatBytes, formatRate, printJson, progressBar } from "./output.js";
+import { formatBytes, formatRate, printJson, withProgressBar } from "./output.js";
 
 export interface DemoOptions {
   readonly vcpus: number;
@@ -70,13 +69,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
     const before = manager.info(NAME).instructions;
 
     say(`ferry demo: saving the running domain to ${file}`);
-    const bar = progressBar("save", !o.json);
-    let saved: SaveResult;
-    try {
-      saved = await manager.save(NAME, { file }, bar.update);
-    } finally {
-      bar.stop();
-    }
+    const saved = await withProgressBar("save", !o.json, (p) => manager.save(NAME, { file }, p));
     say(
       `ferry demo: saved ${formatBytes(saved.bytes)} (${saved.pages} non-zero pages of ${(o.memoryMiB * 256).toLocaleString("en")}) ` +
         `in ${saved.suspendMs + saved.writeMs} ms; the domain is gone from this host`,
@@ -84,13 +77,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
 
     say(`ferry demo: restoring it from ${file}`);
     const mark = output.length;
-    const rbar = progressBar("restore", !o.json);
-    let restored: Awaited<ReturnType<DomainManager["restore"]>>;
-    try {
-      restored = await manager.restore({ file }, rbar.update);
-    } finally {
-      rbar.stop();
-    }
+    const restored = await withProgressBar("restore", !o.json, (p) => manager.restore({ file }, p));
     const tResumed = performance.now();
     follow();
     const resumed = await waitFor(

@@ -14,7 +14,7 @@ import type { MigrationRound } from "../api/schemas.js";
 import { type ClientError, FerryClient } from "../client/ferry-client.js";
 import { readDomainConfig } from "../config/domain-config-file.js";
 import { integerInRange } from "./option-parsers.js";
-import { formatBytes, formatRate, printJson, printTable, progressBar } from "./output.js";
+import { formatBytes, formatRate, printJson, printTable, withProgressBar } from "./output.js";
 
 export const EXIT_FAILED = 1;
 export const EXIT_NO_SUCH_DOMAIN = 4;
@@ -167,27 +167,23 @@ export function addDomainCommands(program: Command): void {
     .option("-c, --checkpoint", "leave the domain running after the save")
     .option("--timeout <ms>", "how long the guest has to suspend", integerInRange(1, 3_600_000))
     .action(async (name: string, file: string, o: Common & { checkpoint?: boolean; timeout?: number }) => {
-      const bar = progressBar(`save ${name}`, !o.json);
-      try {
-        const r = await client(o).call("save", {
+      const r = await withProgressBar(`save ${name}`, !o.json, (onProgress) =>
+        client(o).call("save", {
           name,
           body: {
             file: resolve(file),
             ...(o.checkpoint ? { checkpoint: true } : {}),
             ...(o.timeout !== undefined ? { timeoutMs: o.timeout } : {}),
           },
-          onProgress: bar.update,
-        });
-        bar.stop();
-        if (o.json) return printJson(r);
-        process.stdout.write(
-          `saved domain ${name} to ${r.file}: ${formatBytes(r.bytes)} (${r.pages} pages, ${r.mode}), ` +
-            `suspend ${r.suspendMs} ms, write ${r.writeMs} ms (${formatRate(r.bytes, r.writeMs)}); ` +
-            `${r.domain === "running" ? "the domain keeps running" : "the domain is gone"}\n`,
-        );
-      } finally {
-        bar.stop();
-      }
+          onProgress,
+        }),
+      );
+      if (o.json) return printJson(r);
+      process.stdout.write(
+        `saved domain ${name} to ${r.file}: ${formatBytes(r.bytes)} (${r.pages} pages, ${r.mode}), ` +
+          `suspend ${r.suspendMs} ms, write ${r.writeMs} ms (${formatRate(r.bytes, r.writeMs)}); ` +
+          `${r.domain === "running" ? "the domain keeps running" : "the domain is gone"}\n`,
+      );
     });
 
   verb("restore", "restore a domain from a file")
@@ -195,25 +191,21 @@ export function addDomainCommands(program: Command): void {
     .option("--name <name>", "a new name for it")
     .option("-p, --paused", "leave it paused")
     .action(async (file: string, o: Common & { name?: string; paused?: boolean }) => {
-      const bar = progressBar("restore", !o.json);
-      try {
-        const r = await client(o).call("restore", {
+      const r = await withProgressBar("restore", !o.json, (onProgress) =>
+        client(o).call("restore", {
           body: {
             file: resolve(file),
             ...(o.name ? { name: o.name } : {}),
             ...(o.paused ? { paused: true } : {}),
           },
-          onProgress: bar.update,
-        });
-        bar.stop();
-        if (o.json) return printJson(r);
-        process.stdout.write(
-          `restored domain ${r.domain.name} (id ${r.domain.id}) from ${r.file}: ${formatBytes(r.bytes)} ` +
-            `in ${r.readMs} ms (${formatRate(r.bytes, r.readMs)})\n`,
-        );
-      } finally {
-        bar.stop();
-      }
+          onProgress,
+        }),
+      );
+      if (o.json) return printJson(r);
+      process.stdout.write(
+        `restored domain ${r.domain.name} (id ${r.domain.id}) from ${r.file}: ${formatBytes(r.bytes)} ` +
+          `in ${r.readMs} ms (${formatRate(r.bytes, r.readMs)})\n`,
+      );
     });
 
   verb("migrate", "move a domain to another ferryd (--live: while it runs)")

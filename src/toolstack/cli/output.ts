@@ -37,10 +37,7 @@ export function formatRate(bytes: number, ms: number): string {
  * A progress bar on stderr for a terminal, or nothing. Returns the progress callback and a
  * function that removes the bar.
  */
-export function progressBar(
-  label: string,
-  enabled: boolean,
-): { update: (p: Progress) => void; stop: () => void } {
+function progressBar(label: string, enabled: boolean): { update: (p: Progress) => void; stop: () => void } {
   if (!enabled || !process.stderr.isTTY) return { update: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
     {
@@ -62,4 +59,18 @@ export function progressBar(
       }),
     stop: () => bar.stop(),
   };
+}
+
+/** Runs `work` with a progress bar fed by its progress events, removed however it ends. */
+export async function withProgressBar<T>(
+  label: string,
+  enabled: boolean,
+  work: (onProgress: (p: Progress) => void) => Promise<T>,
+): Promise<T> {
+  const bar = progressBar(label, enabled);
+  try {
+    return await work(bar.update);
+  } finally {
+    bar.stop();
+  }
 }

@@ -49,12 +49,13 @@ for (const [what, text, message] of bad) {
 
 test("parseDomainConfig() lists every problem at once", () => {
   const text = 'name = "x"\nmemory = 0\ncolour = 1\n';
-  assert.throws(() => parseDomainConfig(text, "w.toml"), /unknown key "colour".*|missing key "vcpus"/);
-  try {
-    parseDomainConfig(text, "w.toml");
-  } catch (e) {
-    const m = (e as Error).message;
-    for (const part of ['unknown key "colour"', 'missing key "vcpus"', 'missing key "kernel"', "memory:"])
-      assert.ok(m.includes(part), `${part} in ${m}`);
-  }
+  assert.throws(
+    () => parseDomainConfig(text, "w.toml"),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      for (const part of ['unknown key "colour"', 'missing key "vcpus"', 'missing key "kernel"', "memory:"])
+        assert.ok(e.message.includes(part), `${part} in ${e.message}`);
+      return true;
+    },
+  );
 });

@@ -33,7 +33,12 @@ import {
 } from "../../core/snapshot/domain-image.js";
 import { decodeImage, encodeImage } from "../../core/snapshot/image-codec.js";
 import { restoreDomainFrom } from "../../core/snapshot/restore-domain.js";
-import { resumeDomain, SuspendError, suspendDomain } from "../../core/snapshot/suspend-domain.js";
+import {
+  announcesSuspend,
+  resumeDomain,
+  SuspendError,
+  suspendDomain,
+} from "../../core/snapshot/suspend-domain.js";
 import { ImageFileError, openImageFile, saveImageFile } from "../../host/node/image-file.js";
 import type { ParallelRunner } from "../../host/node/parallel-runner.js";
 import { ProgramFileError, readProgramFile } from "../../host/node/program-file.js";
@@ -71,11 +76,16 @@ export class ToolstackError extends Error {
 interface Entry {
   readonly domain: Domain;
   readonly memoryMiB: number;
-  readonly onPoweroff: "destroy" | "preserve";
+  readonly onPoweroff: OnPoweroff;
   readonly console: ConsoleLog;
   readonly since: number;
   paused: boolean;
   busy: string | null;
+}
+
+interface Reservation {
+  readonly id: number;
+  readonly console: ConsoleLog;
 }
 
 export interface DomainManagerOptions {
@@ -88,8 +98,12 @@ const MiB = 1024 * 1024;
 
 export class DomainManager {
   private readonly entries = new Map<string, Entry>();
-  /** Names being restored: taken, though no entry has them yet. */
-  private readonly reserved = new Set<string>();
+  /**
+   * Names being restored or migrating in: taken, though no entry has them yet, with the id the
+   * domain will have and its console — a restored guest runs (and prints its resume line) as
+   * soon as the runner has it, before restore() has returned.
+   */
+  private readonly reserved = new Map<string, Reservation>();
   private nextId = 1;
   private readonly started = Date.now();
   private readonly reaper: NodeJS.Timeout;
@@ -102,20 +116,13 @@ export class DomainManager {
     this.reaper.unref();
   }
 
-  /**
-   * Output of restored domains that are not tracked yet: a restored guest runs (and prints
-   * its resume line) as soon as the runner has it, before restore() has returned.
-   */
-  private readonly earlyConsoles = new Map<Domain, ConsoleLog>();
-
   /** The runner's console sink: routes a domain's output to its log. */
   readonly onConsole = (domain: Domain, bytes: Uint8Array): void => {
     const e = this.entries.get(domain.name);
     if (e?.domain === domain) e.console.write(bytes);
-    else if (this.reserved.has(domain.name)) {
-      const early = this.earlyConsoles.get(domain) ?? new ConsoleLog();
-      this.earlyConsoles.set(domain, early);
-      early.write(bytes);
+    else {
+      const r = this.reserved.get(domain.name);
+      if (r?.id === domain.id) r.console.write(bytes);
     }
   };
 
@@ -144,6 +151,11 @@ export class DomainManager {
 
   info(name: string): DomainSummary {
     return this.summary(this.get(name));
+  }
+
+  /** The domain itself, for code in this process that looks at its memory (bench/save.ts). */
+  domainOf(name: string): Domain {
+    return this.get(name).domain;
   }
 
   async create(config: DomainConfig): Promise<DomainSummary> {
@@ -205,14 +217,13 @@ export class DomainManager {
     return this.exclusive(e, "shutdown", async () => {
       this.mustRun(e, "shut down");
       if (e.paused) throw new ToolstackError("conflict", `domain ${name} is paused: unpause it first`);
-      const base = `/local/domain/${e.domain.id}`;
-      if (this.readStore(`${base}/control/feature-suspend`) !== "1") {
+      if (!announcesSuspend(this.runner, e.domain)) {
         throw new ToolstackError(
           "conflict",
           `domain ${name} does not watch control/shutdown (its guest announced no PV control): use destroy`,
         );
       }
-      this.runner.pv.store.write(0, `${base}/control/shutdown`, "poweroff");
+      this.runner.pv.store.write(0, `/local/domain/${e.domain.id}/control/shutdown`, "poweroff");
       if (wait && !(await this.runner.waitFor(() => e.domain.ended, timeoutMs))) {
         throw new ToolstackError("failed", `domain ${name} did not power off within ${timeoutMs} ms`);
       }
@@ -370,18 +381,16 @@ export class DomainManager {
       const config = first.done ? undefined : first.value;
       if (config?.type !== "domain-config") throw new ImageError("the first record is not domain-config");
       const wanted = request.name ?? config.name;
-      this.claimName(wanted);
-      this.reserved.add(wanted);
+      const r = this.reserve(wanted);
       name = wanted;
+      // Added paused when asked: it does not run a single slice before `unpause`.
       const domain = await restoreDomainFrom(this.runner, image.header, prepend(config, items), {
-        id: this.allocateId(),
+        id: r.id,
         name,
+        paused: request.paused === true,
       });
-      const e = this.track(domain, config.memorySize / MiB, config.onPoweroff ?? "destroy");
-      if (request.paused) {
-        await this.runner.pause(domain);
-        e.paused = true;
-      }
+      const e = this.track(domain, config.memorySize / MiB, config.onPoweroff ?? "destroy", r.console);
+      e.paused = request.paused === true;
       return {
         domain: this.summary(e),
         file: request.file,
@@ -394,11 +403,7 @@ export class DomainManager {
       }
       throw err;
     } finally {
-      if (name !== undefined) {
-        this.reserved.delete(name);
-        for (const domain of this.earlyConsoles.keys())
-          if (domain.name === name) this.earlyConsoles.delete(domain);
-      }
+      if (name !== undefined) this.reserved.delete(name);
     }
   }
 
@@ -468,23 +473,19 @@ export class DomainManager {
     let claimed: string | undefined;
     let onPoweroff: OnPoweroff = "destroy";
     let entry: Entry | undefined;
-    const release = (name: string): void => {
-      this.reserved.delete(name);
-      for (const domain of this.earlyConsoles.keys())
-        if (domain.name === name) this.earlyConsoles.delete(domain);
-    };
+    const release = (name: string): void => void this.reserved.delete(name);
     try {
       await migrateIn(this.runner, channel, {
         claim: (name, incoming) => {
-          this.claimName(name);
-          this.reserved.add(name);
+          const r = this.reserve(name);
           claimed = name;
           onPoweroff = incoming.onPoweroff;
-          return { id: this.allocateId(), name };
+          return { id: r.id, name };
         },
         release,
         onCommit: (domain) => {
-          entry = this.track(domain, domain.config.memorySize / MiB, onPoweroff);
+          const log = this.reserved.get(domain.name)?.console;
+          entry = this.track(domain, domain.config.memorySize / MiB, onPoweroff, log);
         },
       });
       if (entry === undefined) throw new Error("migrateIn returned without a commit");
@@ -520,18 +521,17 @@ export class DomainManager {
     };
   }
 
-  private track(domain: Domain, memoryMiB: number, onPoweroff: "destroy" | "preserve"): Entry {
+  private track(domain: Domain, memoryMiB: number, onPoweroff: OnPoweroff, log = new ConsoleLog()): Entry {
     const e: Entry = {
       domain,
       memoryMiB,
       onPoweroff,
-      console: this.earlyConsoles.get(domain) ?? new ConsoleLog(),
+      console: log,
       since: Date.now(),
       paused: false,
       busy: null,
     };
     this.entries.set(domain.name, e);
-    this.earlyConsoles.delete(domain);
     return e;
   }
 
@@ -547,8 +547,22 @@ export class DomainManager {
     }
   }
 
+  /**
+   * Takes `name` and an id for a domain that arrives whole (restore, migration); the caller
+   * deletes the reservation once the domain is tracked, or has failed to arrive.
+   */
+  private reserve(name: string): Reservation {
+    this.claimName(name);
+    const r: Reservation = { id: this.allocateId(), console: new ConsoleLog() };
+    this.reserved.set(name, r);
+    return r;
+  }
+
   private allocateId(): number {
-    const used = new Set([...this.entries.values()].map((e) => e.domain.id));
+    const used = new Set([
+      ...[...this.entries.values()].map((e) => e.domain.id),
+      ...[...this.reserved.values()].map((r) => r.id),
+    ]);
     for (let i = 0; i < MAX_DOMAIN_ID; i++) {
       const id = this.nextId;
       this.nextId = id >= MAX_DOMAIN_ID ? 1 : id + 1;

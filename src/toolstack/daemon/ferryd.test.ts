@@ -56,6 +56,10 @@ describe("ferryd with the ferry CLI", () => {
     assert.equal(await d.stop(), 0, d.log);
   });
 
+  /** A 2-vCPU, 16 MiB RV64 guest at work=counters, made with `ferry create`; its console once `ready` shows. */
+  const counting = (name: string, ready: RegExp, keys: Record<string, number> = {}): Promise<Console> =>
+    boot(d, { name, vcpus: 2, memory: 16, kernel: KERNEL64, cmdline: "work=counters", ...keys }, ready);
+
   for (const [xlen, kernel] of [
     [64, KERNEL64],
     [32, KERNEL32],
@@ -101,17 +105,7 @@ describe("ferryd with the ferry CLI", () => {
   }
 
   test("info, vcpu-list, pause, unpause, shutdown: each as xl does it", async () => {
-    const con = await boot(
-      d,
-      {
-        name: "small",
-        vcpus: 2,
-        memory: 16,
-        kernel: KERNEL64,
-        cmdline: "work=counters",
-      },
-      /^work started/m,
-    );
+    const con = await counting("small", /^work started/m);
 
     const info = await d.ferry(["info", "--json"]);
     assert.equal(info.status, 0, info.stderr);
@@ -154,24 +148,20 @@ describe("ferryd with the ferry CLI", () => {
 
   test("a paused domain is saved as it stands and restores running", async (t) => {
     t.after(() => client.call("destroy", { name: "still" }).catch(() => {}));
-    const con = await boot(
-      d,
-      {
-        name: "still",
-        vcpus: 2,
-        memory: 16,
-        kernel: KERNEL64,
-        cmdline: "work=counters",
-      },
-      /^CHECK ok work=counters round=1$/m,
-    );
+    const con = await counting("still", /^CHECK ok work=counters round=1$/m);
     con.close();
     assert.equal((await d.ferry(["pause", "still"])).status, 0);
     const image = join(dir, "still.ferry");
     const saved = await d.ferry(["save", "still", image, "--json"]);
     assert.equal(saved.status, 0, saved.stderr);
     assert.equal(json<{ mode: string }>(saved.stdout).mode, "transparent");
-    assert.equal((await d.ferry(["restore", image])).status, 0);
+    // restore -p: added paused, it runs not one instruction until unpaused.
+    assert.equal((await d.ferry(["restore", "-p", image])).status, 0);
+    await new Promise((r) => setTimeout(r, 300));
+    const held = await client.call("domainInfo", { name: "still" });
+    assert.equal(held.state, "paused");
+    assert.equal(held.instructions, 0);
+    assert.equal((await d.ferry(["unpause", "still"])).status, 0);
     assert.equal((await client.call("domainInfo", { name: "still" })).state, "running");
     const after = await Console.open(client, "still");
     const v = await after.until(/^CHECK (ok|FAIL) .*round=\d+\)?$/m);
@@ -181,18 +171,7 @@ describe("ferryd with the ferry CLI", () => {
 
   test("vcpus below maxvcpus boot powered off; vcpu-set brings them up and down through the store", async (t) => {
     t.after(() => client.call("destroy", { name: "hot" }).catch(() => {}));
-    const con = await boot(
-      d,
-      {
-        name: "hot",
-        vcpus: 2,
-        maxvcpus: 4,
-        memory: 16,
-        kernel: KERNEL64,
-        cmdline: "work=counters",
-      },
-      /^work started: counters cpus=2$/m,
-    );
+    const con = await counting("hot", /^work started: counters cpus=2$/m, { maxvcpus: 4 });
     const states = async (): Promise<string> =>
       (await client.call("vcpuList", { name: "hot" })).map((v) => `${v.state}/${v.availability}`).join(" ");
     assert.equal(await states(), "started/online started/online stopped/offline stopped/offline");
@@ -217,7 +196,7 @@ describe("ferryd with the ferry CLI", () => {
     con.close();
   });
 
-  test("ferry create -c shows the console until the domain powers off; console input reaches the domain", async () => {
+  test("ferry create -c shows the console until the domain powers off; console input goes to a listed domain only", async () => {
     const config = writeConfig(dir, "attach", { name: "attach", vcpus: 2, memory: 16, kernel: KERNEL64 });
     // test=smp (the default) checks its CPUs and powers off; on_poweroff = destroy ends the stream.
     const r = await d.ferry(["create", "-c", config], { timeoutMs: 60_000 });
@@ -234,6 +213,9 @@ describe("ferryd with the ferry CLI", () => {
     assert.equal((await d.ferry(["create", typed])).status, 0);
     assert.deepEqual(await client.call("consoleInput", { name: "typed", body: { data: "hello\n" } }), {});
     assert.equal((await d.ferry(["destroy", "typed"])).status, 0);
+    await assert.rejects(client.call("consoleInput", { name: "typed", body: { data: "hello\n" } }), {
+      code: "no-such-domain",
+    });
   });
 
   test("a preserved domain stays listed as shutdown after it powers off", async () => {
@@ -312,17 +294,7 @@ describe("ferryd with the ferry CLI", () => {
 
   test("bad images are refused with one message and create nothing", async () => {
     const good = join(dir, "good.ferry");
-    const con = await boot(
-      d,
-      {
-        name: "img",
-        vcpus: 2,
-        memory: 16,
-        kernel: KERNEL64,
-        cmdline: "work=counters",
-      },
-      /^CHECK ok/m,
-    );
+    const con = await counting("img", /^CHECK ok/m);
     con.close();
     assert.equal((await d.ferry(["save", "img", good])).status, 0);
     const bytes = readFileSync(good);
