@@ -3,9 +3,9 @@
  * with half of their memory non-zero, on Ferry and — in the same run, where installed — on
  * QEMU (qemu-system-riscv64, virt board, default OpenSBI).
  *
- * The guest is the reference kernel with 1 vCPU running `work=memwriter wset=W rate=100000`:
+ * The guest is the reference kernel with 1 vCPU running `work=memwriter wset=W rate=100000000`:
  * one thread writes a word to a pseudo-random page of the W pages after the kernel image,
- * as fast as it can (100,000 pages per ms is more than either emulator reaches, so the pacing
+ * as fast as it can (100,000,000 pages per second is more than either emulator reaches, so the pacing
  * never holds it back). W is half the domain's pages, so once every page of the set has been
  * written, half of memory (plus the kernel's own pages) is non-zero.
  *
@@ -61,8 +61,8 @@ import { Qmp, type QmpEvent, qemuBinary, qemuVersion, startQemu } from "./qemu.j
 
 const KERNEL = "guest/images/kernel-rv64.elf";
 const MiB = 1024 * 1024;
-/** Pages per ms the memwriter is allowed (the kernel's maximum): unpaced in practice. */
-const RATE = 100_000;
+/** Pages per second the memwriter is allowed (the kernel's maximum): unpaced in practice. */
+const RATE = 100_000_000;
 /** The device tree sits in the last 2 MiB of RAM and the store ring page just below it. */
 const TOP_RESERVED = 2 * MiB + PAGE_SIZE;
 const BOOT_TIMEOUT_MS = 60_000;

@@ -7,7 +7,7 @@
  *   pages=N                 memwrite: working set in 4 KiB pages (1024)
  *   test=all                the dispatcher self-tests (test-all.c)
  *   work=NAME[,NAME...]|all workloads that run until shutdown (work.c); excludes test=
- *   rate=R, wset=W          memwriter: pages dirtied per ms (4), working set (1024)
+ *   rate=R, wset=W          memwriter: pages dirtied per second (4000), working set (1024)
  * Numbers are decimal or 0x-prefixed hex. An unknown key or a bad value is an error
  * (args.error), reported by main as a failed check: a mistyped option must not silently
  * run a different test.
@@ -51,7 +51,7 @@ static int keyis(const char *key, int klen, const char *name) {
 
 /* work=NAME[,NAME...] or work=all. */
 static void workopt(const char *v, int vn) {
-  static const char *names[] = {"counters", "queues", "bound", "memwriter", "mix"};
+  static const char *names[] = {"counters", "queues", "bound", "memwriter", "mix", "idle"};
   if (vn == 3 && strncmp(v, "all", 3) == 0) {
     args.work = WORK_ALL;
     return;
@@ -61,7 +61,7 @@ static void workopt(const char *v, int vn) {
     while (n < vn && v[n] != ',')
       n++;
     int found = 0;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
       if (keyis(v, n, names[i]))
         args.work |= 1u << i, found = 1;
     if (!found) {
@@ -114,7 +114,7 @@ static void option(const char *w, int n) {
   else if (keyis(w, k, "pages"))
     slot = &args.pages, min = 1, max = 0x100000;
   else if (keyis(w, k, "rate"))
-    slot = &args.rate, min = 1, max = 100000;
+    slot = &args.rate, min = 1, max = 100000000;
   else if (keyis(w, k, "wset"))
     slot = &args.wset, min = 1, max = 0x100000;
   if (!slot) {

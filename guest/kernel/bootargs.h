@@ -5,8 +5,8 @@
 enum { TEST_SMP, TEST_SBI, TEST_MEMWRITE, TEST_ALL, TEST_WORK };
 
 /* Workloads, bits of args.work (work.c). */
-enum { WORK_COUNTERS = 1, WORK_QUEUES = 2, WORK_BOUND = 4, WORK_MEMWRITER = 8, WORK_MIX = 16 };
-#define WORK_ALL 31
+enum { WORK_COUNTERS = 1, WORK_QUEUES = 2, WORK_BOUND = 4, WORK_MEMWRITER = 8, WORK_MIX = 16, WORK_IDLE = 32 };
+#define WORK_ALL 31   /* every workload but idle */
 
 struct bootargs {
   int test;          /* test=smp|sbi|memwrite|all, or TEST_WORK from work= */
@@ -15,7 +15,7 @@ struct bootargs {
   uint32 tick_us;    /* tick_us= */
   uint32 pages;      /* pages= */
   uint32 work;       /* work=: WORK_* bits; non-zero means test=work */
-  uint32 rate;       /* rate=: memwriter pages per millisecond */
+  uint32 rate;       /* rate=: memwriter pages per second */
   uint32 wset;       /* wset=: memwriter working set in pages */
   int test_given;    /* test= was on the command line */
   char error[96];    /* non-empty when bootargs could not be parsed */

@@ -291,6 +291,8 @@ void memwriter_start(void);
 int memwriter_check(char *why, int n);
 void mix_start(void);
 int mix_check(char *why, int n);
+void idle_start(void);
+int idle_check(char *why, int n);
 
 /* xs.c */
 extern volatile uint32 xs_nintr, xs_nlost;

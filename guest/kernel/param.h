@@ -20,7 +20,7 @@
                                  at most 3N + 1 */
 #define TSTACKSIZE 8192       /* per-thread stack */
 #define QUANTUM_US 2000       /* dispatcher tick: a running thread is preempted this often */
-#define DEFAULT_RATE 4        /* rate=: memwriter pages dirtied per millisecond */
+#define DEFAULT_RATE 4000     /* rate=: memwriter pages dirtied per second */
 #define DEFAULT_WSET 1024     /* wset=: memwriter working set in 4 KiB pages */
 #define REPORT_MS 1000        /* work=: a verdict line this often (guest time) */
 #define RESUME_CHECK_MS 50    /* work=: first progress window of the verdict after a resume */

@@ -37,6 +37,7 @@ static const struct {
   {"bound", bound_start, bound_check},      /* before mix: mix must see its bound cpus */
   {"memwriter", memwriter_start, memwriter_check},
   {"mix", mix_start, mix_check},
+  {"idle", idle_start, idle_check},
 };
 #define NLOADS (int)(sizeof loads / sizeof loads[0])
 

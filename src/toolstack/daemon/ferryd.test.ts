@@ -372,7 +372,7 @@ describe("saves that fail keep the domain running and older images intact", () =
     try {
       const old = join(mnt, "full.ferry");
       writeFileSync(old, "an older image");
-      const con = await runningGuest("full", 64, "work=counters,memwriter wset=4096 rate=64");
+      const con = await runningGuest("full", 64, "work=counters,memwriter wset=4096 rate=64000");
       const mark = con.text.length;
       const r = await d.ferry(["save", "full", old]);
       assert.equal(r.status, 1, r.stdout);
@@ -388,7 +388,7 @@ describe("saves that fail keep the domain running and older images intact", () =
   });
 
   test("two operations on one domain at once: the second is refused", async () => {
-    const con = await runningGuest("big", 512, "work=memwriter wset=65536 rate=400");
+    const con = await runningGuest("big", 512, "work=memwriter wset=65536 rate=400000");
     await new Promise((r) => setTimeout(r, 1500)); // let it touch most of its working set
     const image = join(dir, "big.ferry");
     let second: Promise<unknown> | undefined;
@@ -426,7 +426,7 @@ test("a daemon killed during a save leaves the older image as it was", async () 
       vcpus: 2,
       memory: 512,
       kernel: KERNEL64,
-      cmdline: "work=memwriter wset=65536 rate=400",
+      cmdline: "work=memwriter wset=65536 rate=400000",
     });
     assert.equal((await d.ferry(["create", config])).status, 0);
     await new Promise((r) => setTimeout(r, 1500));

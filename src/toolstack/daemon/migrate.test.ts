@@ -143,7 +143,7 @@ describe("ferry migrate between two daemons", () => {
         vcpus: 2,
         memory: 256,
         kernel: KERNEL64,
-        cmdline: "work=counters,memwriter wset=16384 rate=2000",
+        cmdline: "work=counters,memwriter wset=16384 rate=2000000",
       },
       /^CHECK ok/m,
     );
