@@ -23,6 +23,7 @@
 #define DEFAULT_RATE 4000     /* rate=: memwriter pages dirtied per second */
 #define DEFAULT_WSET 1024     /* wset=: memwriter working set in 4 KiB pages */
 #define REPORT_MS 1000        /* work=: a verdict line this often (guest time) */
+#define STALL_ROUNDS 10       /* work=: rounds in a row a workload may make no progress */
 #define RESUME_CHECK_MS 50    /* work=: first progress window of the verdict after a resume */
 
 #define TIMEOUT_MS 5000       /* longest wait for another hart or the firmware */

@@ -58,7 +58,7 @@ int counters_check(char *why, int n) {
     if ((int32)(v - tlast[i]) < 0 && r >= 0)
       r = -1, snprintf(why, n, "thread %d counter went back from %u to %u", i, tlast[i], v);
     else if (v == tlast[i] && cnt_rounds > 0 && r == 0)
-      r = 1, snprintf(why, n, "thread %d made no progress in a round", i);
+      r = 1, snprintf(why, n, "thread %d made no progress", i);
     tlast[i] = v;
   }
   cnt_rounds++;
@@ -135,7 +135,7 @@ int queues_check(char *why, int n) {
       r = -1, snprintf(why, n, "queue %d: checksum: put %llu, got %llu + queued %llu", i,
                        q->sumput, q->sumget, queued);
     else if (q->nextget == q->lastget && r == 0)
-      r = 1, snprintf(why, n, "queue %d: no progress in a round", i);
+      r = 1, snprintf(why, n, "queue %d: no progress", i);
     q->lastget = q->nextget;
     release(&q->lock);
   }
@@ -243,7 +243,7 @@ int memwriter_check(char *why, int n) {
     return snprintf(why, n, "%u write(s) did not read back", mwbad), -1;
   int r = w == mwlast ? 1 : 0;
   if (r)
-    snprintf(why, n, "no page written in a round");
+    snprintf(why, n, "no page written");
   mwlast = w;
   return r;
 }

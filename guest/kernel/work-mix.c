@@ -4,7 +4,7 @@
  * checks the Solaris rules: a CPU with bound threads and the last online CPU are refused
  * (with that reason), a CPU that went offline dispatches no thread until it is online
  * again, a powered-off CPU is STOPPED in HSM, and CPU 0 refuses to power off. Every
- * round must see some steps. A step holds vcpu_hotplug_lock throughout, and a CPU that
+ * check must see some steps. A step holds vcpu_hotplug_lock throughout, and a CPU that
  * is not online when it is picked is the toolstack's (vcpu-hotplug.c): it is left alone.
  */
 #include "types.h"
@@ -109,7 +109,7 @@ int mix_check(char *why, int n) {
   uint32 now = steps;
   int r = now == laststeps ? 1 : 0;
   if (r)
-    snprintf(why, n, "no step in a round");
+    snprintf(why, n, "no step");
   laststeps = now;
   return r;
 }
