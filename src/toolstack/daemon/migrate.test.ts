@@ -7,48 +7,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { MigrateResult } from "../api/schemas.js";
-import { boot, Console, Ferryd, KERNEL32, KERNEL64 } from "./ferryd.fixture.js";
+import { boot, Ferryd, KERNEL32, KERNEL64 } from "./ferryd.fixture.js";
+import { checksPass, freshVerdict, listed } from "./migration-checks.fixture.js";
 
-/**
- * Every workload but mix: on this 2-core host, with two daemons' vCPU threads, mix's thread
- * is sometimes starved for many seconds ("no step in a round"), with or without a migration
- * (seen with the images of before this change too). Migration under mix is covered in
- * deterministic mode (src/core/migration/migrate.test.ts).
- */
-const WORK = "work=counters,queues,bound,memwriter";
-
-async function listed(d: Ferryd, name: string): Promise<boolean> {
-  return (await d.client.call("listDomains")).some((x) => x.name === name);
-}
-
-/** The domain's console on `d` shows the resume `n` and a passing verdict after it. */
-async function checksPass(
-  d: Ferryd,
-  name: string,
-  n: number,
-  how: "new-domain" | "cancelled",
-): Promise<void> {
-  const con = await Console.open(d.client, name);
-  try {
-    await con.until(new RegExp(`^suspend: resumed ${n} ${how} cpus=[1-4]$`, "m"));
-    const v = await con.until(new RegExp(`^CHECK (ok|FAIL) .*resume=${n}\\)?$`, "m"));
-    assert.equal(v[1], "ok", con.text.slice(-2000));
-  } finally {
-    con.close();
-  }
-}
-
-/** A periodic verdict printed after now must pass: the guest runs on, whole. */
-async function freshVerdict(d: Ferryd, name: string): Promise<void> {
-  const con = await Console.open(d.client, name);
-  try {
-    await new Promise((r) => setTimeout(r, 300)); // the history arrives first
-    const v = await con.until(/^CHECK (ok|FAIL) .*(round|resume)=\d+\)?$/m, con.text.length);
-    assert.equal(v[1], "ok", con.text.slice(-1500));
-  } finally {
-    con.close();
-  }
-}
+const WORK = "work=all";
 
 describe("ferry migrate between two daemons", () => {
   let a: Ferryd;
