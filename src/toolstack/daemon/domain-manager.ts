@@ -80,6 +80,8 @@ interface Entry {
   readonly console: ConsoleLog;
   readonly since: number;
   paused: boolean;
+  /** Left suspended by a migration in doubt: `unpause` resumes it here, `destroy` drops it. */
+  inDoubt: boolean;
   busy: string | null;
 }
 
@@ -204,6 +206,13 @@ export class DomainManager {
   async unpause(name: string): Promise<DomainSummary> {
     const e = this.get(name);
     return this.exclusive(e, "unpause", async () => {
+      if (e.inDoubt) {
+        // The operator says the destination does not have it: resume this copy (suspend
+        // returns 1 in the guest, as after any failed migration).
+        await resumeDomain(this.runner, e.domain, e.domain.suspended ? "cooperative" : "transparent");
+        e.inDoubt = false;
+        return this.summary(e);
+      }
       if (!e.paused) throw new ToolstackError("conflict", `domain ${name} is not paused`);
       await this.runner.unpause(e.domain);
       e.paused = false;
@@ -454,7 +463,15 @@ export class DomainManager {
         });
       } catch (err: unknown) {
         // In doubt (the commit went out, no answer came): the copy here stays suspended and
-        // listed, so an operator can look at the destination and destroy one of the two.
+        // listed, so an operator can look at the destination and keep one of the two.
+        if (err instanceof MigrationError && err.inDoubt) {
+          e.inDoubt = true;
+          throw new ToolstackError(
+            "failed",
+            `${err.message} (\`ferry unpause ${name}\` resumes it here, \`ferry destroy ${name}\` drops it)`,
+            { cause: err },
+          );
+        }
         if (err instanceof MigrationError) throw new ToolstackError("failed", err.message, { cause: err });
         throw err;
       } finally {
@@ -529,6 +546,7 @@ export class DomainManager {
       console: log,
       since: Date.now(),
       paused: false,
+      inDoubt: false,
       busy: null,
     };
     this.entries.set(domain.name, e);
@@ -584,6 +602,11 @@ export class DomainManager {
   }
 
   private mustRun(e: Entry, verb: string): void {
+    if (e.inDoubt)
+      throw new ToolstackError(
+        "conflict",
+        `cannot ${verb} domain ${e.domain.name}: a migration of it is in doubt; unpause it to resume it here, or destroy it`,
+      );
     if (e.domain.ended)
       throw new ToolstackError(
         "conflict",
@@ -641,7 +664,7 @@ export class DomainManager {
 function stateOf(e: Entry): DomainState {
   const d = e.domain;
   if (d.ended) return d.exit?.end === "crashed" ? "crashed" : "shutdown";
-  if (d.suspended) return "suspended";
+  if (d.suspended || e.inDoubt) return "suspended";
   return e.paused ? "paused" : "running";
 }
 

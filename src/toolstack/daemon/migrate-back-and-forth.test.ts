@@ -14,7 +14,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Console, Ferryd, KERNEL32, KERNEL64, boot } from "./ferryd.fixture.js";
+import { boot, Console, Ferryd, KERNEL32, KERNEL64 } from "./ferryd.fixture.js";
 import { checksPass, listed } from "./migration-checks.fixture.js";
 
 const MOVES = Number(process.env.FERRY_MIGRATE_ROUNDS ?? 100);
