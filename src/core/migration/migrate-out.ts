@@ -106,6 +106,8 @@ const WORDS_PER_PAGE = PAGE_SIZE / 4;
 const EVENT_LOOP_SLICE_MS = 4;
 /** Pages handled between two looks at the clock. */
 const CLOCK_EVERY_PAGES = 64;
+/** The least time between two "send" progress reports, in ms. */
+const SEND_PROGRESS_MS = 100;
 
 class Sender {
   private readonly live: boolean;
@@ -213,8 +215,8 @@ class Sender {
       const before = this.out.bytes;
       const pages =
         runs === undefined
-          ? await this.sendPages(allPages(this.pages), { copy: true, skipZero: true })
-          : await this.sendPages(pagesOf(runs), { copy: true, skipZero: false });
+          ? await this.sendPages(allPages(this.pages), { copy: true, skipZero: true }, round, this.pages)
+          : await this.sendPages(pagesOf(runs), { copy: true, skipZero: false }, round, candidates);
       // Once per round back to the event loop, which a runner on this thread needs: the
       // deterministic one runs its guests there, the parallel one drains consoles.
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -290,15 +292,18 @@ class Sender {
     const before = this.out.bytes;
     let pages: number;
     if (!this.live) {
-      pages = await this.sendPages(allPages(this.pages), { copy: false, skipZero: true });
+      pages = await this.sendPages(allPages(this.pages), { copy: false, skipZero: true }, round, this.pages);
     } else {
       const last = await this.runner.harvestDirty(this.domain);
       this.domain.memory.dirty.disable();
       this.logging = false;
-      pages = await this.sendPages(mergePages(this.pending, last, this.pages), {
-        copy: false,
-        skipZero: false,
-      });
+      const atMost = Math.min(this.pages, countPages(this.pending) + countPages(last));
+      pages = await this.sendPages(
+        mergePages(this.pending, last, this.pages),
+        { copy: false, skipZero: false },
+        round,
+        atMost,
+      );
     }
     const ms = performance.now() - start;
     this.rounds.push(roundReport(round, pages, this.out.bytes - before, ms, 0, true));
@@ -329,10 +334,13 @@ class Sender {
    * `copy`: the guest runs — copy each page, hash and send the copy. Otherwise pages go as
    * views of the stopped guest's RAM. With hashes (live), a page the destination already
    * holds is skipped; `skipZero` drops zero pages first (the destination starts zeroed).
+   * `round` and `candidates` (about how many pfns come) are for the "send" progress reports.
    */
   private async sendPages(
     pfns: Iterable<number>,
     how: { copy: boolean; skipZero: boolean },
+    round: number,
+    candidates: number,
   ): Promise<number> {
     const { i32, u8 } = this.domain.memory;
     const hashes = this.hashes;
@@ -341,12 +349,18 @@ class Sender {
     let sent = 0;
     let scanned = 0;
     let since = performance.now();
+    let reported = since;
     const flush = async (): Promise<void> => {
       this.inbox.check("sending memory");
       await this.out.write(encodeRecord({ type: "memory", pages: batch }, { pageSize: PAGE_SIZE }));
       sent += batch.length;
       batch = [];
       buffer = undefined;
+      if (performance.now() - reported >= SEND_PROGRESS_MS) {
+        reported = performance.now();
+        const fraction = Math.min(1, scanned / Math.max(candidates, 1));
+        this.progress("send", undefined, { round, final: !this.logging, fraction });
+      }
     };
     for (const pfn of pfns) {
       if (++scanned % CLOCK_EVERY_PAGES === 0 && performance.now() - since >= EVENT_LOOP_SLICE_MS) {
@@ -376,8 +390,17 @@ class Sender {
     return sent;
   }
 
-  private progress(phase: MigrationProgress["phase"], round?: RoundReport): void {
-    this.options.onProgress?.({ phase, bytes: this.out.bytes, ...(round === undefined ? {} : { round }) });
+  private progress(
+    phase: MigrationProgress["phase"],
+    round?: RoundReport,
+    sending?: MigrationProgress["sending"],
+  ): void {
+    this.options.onProgress?.({
+      phase,
+      bytes: this.out.bytes,
+      ...(round === undefined ? {} : { round }),
+      ...(sending === undefined ? {} : { sending }),
+    });
   }
 
   /** Undoes what can be undone and returns the one error to throw. */

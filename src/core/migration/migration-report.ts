@@ -61,9 +61,14 @@ export interface MigrationReport {
 }
 
 export type MigrationProgress = {
-  phase: "handshake" | "round" | "suspend" | "final" | "commit";
+  phase: "handshake" | "send" | "round" | "suspend" | "final" | "commit";
   /** With "round" (each pre-copy round) and "final" (the final round), on the source. */
   round?: RoundReport;
+  /**
+   * With "send" (the source, at most every SEND_PROGRESS_MS while a round is sent): the round
+   * and the part of its candidate pages handled so far, 0 to 1.
+   */
+  sending?: { round: number; final: boolean; fraction: number };
   /** Bytes sent (source) or received (destination) so far. */
   bytes: number;
 };

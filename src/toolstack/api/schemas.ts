@@ -179,9 +179,11 @@ export type MigrateResult = z.infer<typeof MigrateResult>;
 
 /** One line of a long operation's NDJSON response: progress, then a result or an error. */
 export const Progress = z.object({
-  phase: z.enum(["suspend", "write", "read", "resume", "handshake", "round", "final", "commit"]),
+  phase: z.enum(["suspend", "write", "read", "resume", "handshake", "send", "round", "final", "commit"]),
   /** Migration: the pre-copy round just finished. */
   round: MigrationRound.optional(),
+  /** Migration, phase "send": the round being sent (`fraction` is how far it got). */
+  sending: z.object({ round: z.int(), final: z.boolean() }).optional(),
   /** Bytes written or read so far. */
   bytes: z.number(),
   /** How much of the work is done, 0 to 1, when that is known. */

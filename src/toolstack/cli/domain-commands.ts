@@ -10,7 +10,7 @@
  */
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import type { MigrationRound } from "../api/schemas.js";
+import type { MigrationRound, Progress } from "../api/schemas.js";
 import { type ClientError, FerryClient } from "../client/ferry-client.js";
 import { readDomainConfig } from "../config/domain-config-file.js";
 import { integerInRange } from "./option-parsers.js";
@@ -225,31 +225,51 @@ export function addDomainCommands(program: Command): void {
         target: string,
         o: Common & { live?: boolean; downtime?: number; maxRounds?: number; timeout?: number },
       ) => {
-        const tty = !o.json && process.stderr.isTTY === true;
-        const r = await client(o).call("migrate", {
-          name,
-          body: {
-            target,
-            ...(o.live ? { live: true } : {}),
-            ...(o.downtime !== undefined ? { downtimeMs: o.downtime } : {}),
-            ...(o.maxRounds !== undefined ? { maxRounds: o.maxRounds } : {}),
-            ...(o.timeout !== undefined ? { timeoutMs: o.timeout } : {}),
-          },
-          onProgress: (p) => {
-            if (!tty) return;
-            if (p.round) process.stderr.write(`${formatRound(p.round)}\n`);
-            else process.stderr.write(`migrate ${name}: ${p.phase}\n`);
-          },
-        });
+        const r = await withProgressBar(
+          `migrate ${name}`,
+          !o.json,
+          (onProgress) =>
+            client(o).call("migrate", {
+              name,
+              body: {
+                target,
+                ...(o.live ? { live: true } : {}),
+                ...(o.downtime !== undefined ? { downtimeMs: o.downtime } : {}),
+                ...(o.maxRounds !== undefined ? { maxRounds: o.maxRounds } : {}),
+                ...(o.timeout !== undefined ? { timeoutMs: o.timeout } : {}),
+              },
+              onProgress,
+            }),
+          describeMigration(),
+        );
         if (o.json) return printJson(r);
-        if (!tty) for (const round of r.rounds) process.stdout.write(`${formatRound(round)}\n`);
+        for (const round of r.rounds) process.stdout.write(`${formatRound(round)}\n`);
         process.stdout.write(
           `migrated domain ${name} to ${r.target} (${r.live ? "live" : "non-live"}, ${r.mode}): ` +
-            `total ${r.totalMs} ms, downtime ${r.downtimeMs} ms, ${formatBytes(r.bytes)} in ${r.rounds.length} ` +
+            `total ${Math.round(r.totalMs)} ms, downtime ${Math.round(r.downtimeMs)} ms, ${formatBytes(r.bytes)} in ${r.rounds.length} ` +
             `round(s), ${r.pagesSkipped} unchanged page(s) not resent\n`,
         );
       },
     );
+}
+
+/**
+ * The words after the migration's progress bar: the round being sent and what the last
+ * finished round measured, e.g. "round 3 · last: 812 pages/s dirtied, 94.1 MiB/s".
+ */
+function describeMigration(): (p: Progress) => string {
+  let last = "";
+  return (p) => {
+    if (p.round !== undefined && !p.round.final) {
+      last =
+        ` · last: ${Math.round(p.round.dirtyPagesPerSecond)} pages/s dirtied, ` +
+        `${formatBytes(p.round.bandwidthBytesPerSecond)}/s`;
+    }
+    const round = p.sending ?? p.round;
+    const name = round === undefined ? "" : round.final ? "final round" : `round ${round.round}`;
+    const now = p.sending !== undefined ? name : p.round !== undefined ? `${name} sent` : p.phase;
+    return `${now}${last}`;
+  };
 }
 
 function formatRound(r: MigrationRound): string {

@@ -26,7 +26,7 @@ export function formatBytes(n: number): string {
   if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(2)} GiB`;
   if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
   if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${n} B`;
+  return `${Math.round(n)} B`;
 }
 
 export function formatRate(bytes: number, ms: number): string {
@@ -34,10 +34,15 @@ export function formatRate(bytes: number, ms: number): string {
 }
 
 /**
- * A progress bar on stderr for a terminal, or nothing. Returns the progress callback and a
- * function that removes the bar.
+ * A progress bar on stderr for a terminal, or nothing. `describe` turns an event into the
+ * words after the bar (the phase by default). Returns the progress callback and a function
+ * that removes the bar.
  */
-function progressBar(label: string, enabled: boolean): { update: (p: Progress) => void; stop: () => void } {
+function progressBar(
+  label: string,
+  enabled: boolean,
+  describe: (p: Progress) => string,
+): { update: (p: Progress) => void; stop: () => void } {
   if (!enabled || !process.stderr.isTTY) return { update: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
     {
@@ -53,7 +58,7 @@ function progressBar(label: string, enabled: boolean): { update: (p: Progress) =
   return {
     update: (p) =>
       bar.update(p.fraction === null ? 0 : Math.round(p.fraction * 100), {
-        phase: p.phase,
+        phase: describe(p),
         done: formatBytes(p.bytes),
         rate: formatRate(p.bytes, performance.now() - t0),
       }),
@@ -66,8 +71,9 @@ export async function withProgressBar<T>(
   label: string,
   enabled: boolean,
   work: (onProgress: (p: Progress) => void) => Promise<T>,
+  describe: (p: Progress) => string = (p) => p.phase,
 ): Promise<T> {
-  const bar = progressBar(label, enabled);
+  const bar = progressBar(label, enabled, describe);
   try {
     return await work(bar.update);
   } finally {

@@ -457,8 +457,9 @@ export class DomainManager {
             progress({
               phase: p.phase,
               bytes: p.bytes,
-              fraction: null,
+              fraction: p.sending?.fraction ?? null,
               ...(p.round ? { round: p.round } : {}),
+              ...(p.sending ? { sending: { round: p.sending.round, final: p.sending.final } } : {}),
             }),
         });
       } catch (err: unknown) {
