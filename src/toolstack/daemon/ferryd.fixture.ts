@@ -6,13 +6,27 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { FerryClient } from "../client/ferry-client.js";
 
 export const FERRY = resolve("dist/src/toolstack/cli/ferry.js");
 export const FERRYD = resolve("dist/src/toolstack/daemon/ferryd.js");
+/** iproute2's `ip`: in /usr/sbin or /sbin, which a non-root PATH often lacks. */
+export const IP = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].find((p) => existsSync(p)) ?? "ip";
+
+export interface FerrydOptions {
+  /** Its API address (default 127.0.0.1:0); it must be reachable from the test process. */
+  readonly api?: string;
+  /** Its migration address (default 127.0.0.1:0). */
+  readonly migration?: string;
+  /**
+   * A network namespace to run it in (`ip netns exec NS`, which execs: the child is ferryd
+   * itself, so stop()'s signal reaches it). Needs root and iproute2.
+   */
+  readonly netns?: string;
+}
 
 export class Ferryd {
   private constructor(
@@ -31,17 +45,27 @@ export class Ferryd {
   /** A folder for this daemon's configs and images, removed with stop(). */
   readonly dir = mkdtempSync(join(tmpdir(), "ferryd-"));
 
-  static async start(extraArgs: readonly string[] = []): Promise<Ferryd> {
-    const child = spawn(
-      process.execPath,
-      [FERRYD, "--api", "127.0.0.1:0", "--migration", "127.0.0.1:0", ...extraArgs],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+  static async start(extraArgs: readonly string[] = [], options: FerrydOptions = {}): Promise<Ferryd> {
+    const args = [
+      FERRYD,
+      "--api",
+      options.api ?? "127.0.0.1:0",
+      "--migration",
+      options.migration ?? "127.0.0.1:0",
+      ...extraArgs,
+    ];
+    const child =
+      options.netns === undefined
+        ? spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] })
+        : spawn(IP, ["netns", "exec", options.netns, process.execPath, ...args], {
+            stdio: ["ignore", "pipe", "pipe"],
+          });
     const output = { text: "" };
     const [host, migration] = await new Promise<[string, string]>((resolveHost, reject) => {
-      const timer = setTimeout(() => reject(new Error(`ferryd did not start: ${output.text}`)), 20_000);
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`ferryd did not start: ${output.text}`));
+      }, 20_000);
       const onData = (b: Buffer): void => {
         output.text += b.toString();
         const m = /API on http:\/\/(\S+), migration (\S+)\n/.exec(output.text);
@@ -53,6 +77,7 @@ export class Ferryd {
       child.stdout!.on("data", onData);
       child.stderr!.on("data", onData);
       child.once("exit", (code) => reject(new Error(`ferryd exited with ${code}: ${output.text}`)));
+      child.once("error", (e) => reject(new Error(`ferryd did not start: ${e.message}`)));
     });
     return new Ferryd(child, host, migration, output);
   }

@@ -5,9 +5,10 @@
  * mid-stream — each leaving the domain running on the source with its checks passing.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import type { MigrateResult } from "../api/schemas.js";
-import { boot, Ferryd, KERNEL32, KERNEL64 } from "./ferryd.fixture.js";
+import { boot, FERRY, Ferryd, KERNEL32, KERNEL64 } from "./ferryd.fixture.js";
 import { checksPass, freshVerdict, listed } from "./migration-checks.fixture.js";
 
 const WORK = "work=all";
@@ -52,6 +53,36 @@ describe("ferry migrate between two daemons", () => {
       assert.equal((await from.ferry(["destroy", name])).status, 0);
     });
   }
+
+  test("on a terminal, ferry migrate --live draws a progress bar, then prints its rounds and a summary", async (t) => {
+    const script = spawnSync("script", ["--version"]);
+    if (script.error !== undefined) return t.skip("no `script` here to give the CLI a terminal");
+    t.after(() => b.client.call("destroy", { name: "tty" }).catch(() => {}));
+    const con = await boot(
+      a,
+      { name: "tty", vcpus: 2, memory: 64, kernel: KERNEL64, cmdline: "work=counters,memwriter wset=8192" },
+      /^CHECK ok/m,
+    );
+    con.close();
+    const r = spawnSync(
+      "script",
+      ["-qec", `${process.execPath} ${FERRY} migrate --live tty ${b.migration}`, "/dev/null"],
+      {
+        env: { ...process.env, FERRY_HOST: a.host },
+        encoding: "utf8",
+        timeout: 120_000,
+      },
+    );
+    assert.equal(r.status, 0, r.stdout);
+    // The bar redraws at most 10 times a second, so which states show varies; a round does.
+    assert.match(r.stdout, /migrate tty \[[█░]+\] \d+% \| (round \d+|final round)/);
+    assert.match(r.stdout, /round 0: \d+ pages, /);
+    assert.match(
+      r.stdout,
+      /migrated domain tty to \S+ \(live, cooperative\): total \d+ ms, downtime \d+ ms, /,
+    );
+    await checksPass(b, "tty", 1, "new-domain");
+  });
 
   test("failures leave the domain running on the source", async (t) => {
     t.after(() => a.client.call("destroy", { name: "stay" }).catch(() => {}));
