@@ -3,11 +3,13 @@
  * on stdout (progress on stderr). Suites: cpu (guest MIPS on one hart, against QEMU where
  * installed), smp (aggregate MIPS of 1, 2 and 4 vCPUs in parallel mode), suspend (cooperative
  * suspend and resume latency), save (save and restore throughput of half-touched domains,
+ * against QEMU where installed), migrate (live migration of a 4-vCPU guest at work over TCP,
  * against QEMU where installed) and registers (the register-representation measurement
  * behind the hart's design).
  */
 import { Command, InvalidArgumentError } from "commander";
 import { benchCpu } from "./cpu.js";
+import { benchMigrate, type Workload } from "./migrate.js";
 import { measureRegisterRepresentations } from "./register-representation.js";
 import { benchSave } from "./save.js";
 import { benchSmp } from "./smp.js";
@@ -24,6 +26,18 @@ const sizeList = (v: string): number[] =>
     const n = Number(s.trim());
     if (!Number.isInteger(n) || n < 16 || n > 2048)
       throw new InvalidArgumentError("expected comma-separated sizes in MiB, each 16 to 2048");
+    return n;
+  });
+
+const workloadList = (v: string): Workload[] =>
+  v.split(",").map((s) => {
+    const t = s.trim();
+    if (t === "idle") return "idle";
+    const n = Number(t);
+    if (!(n <= 1000 && Math.round((n * 1024 * 1024) / 4096) >= 1))
+      throw new InvalidArgumentError(
+        "expected comma-separated workloads: idle, or a dirty rate in MiB/s (1/256 to 1000)",
+      );
     return n;
   });
 
@@ -60,6 +74,19 @@ program
   .option("--rounds <n>", "save/restore rounds per size (the median is reported)", positive, 3)
   .action(async (o: { sizes: number[]; rounds: number }) => {
     console.log(JSON.stringify(await benchSave({ sizesMiB: o.sizes, rounds: o.rounds }), null, 2));
+  });
+program
+  .command("migrate")
+  .description("live migration of a 4-vCPU 256 MiB guest at work over TCP, Ferry and QEMU")
+  .option("--rates <list>", "workloads: idle, or the memory writer's dirty rate in MiB/s", workloadList, [
+    "idle",
+    1,
+    10,
+    100,
+  ])
+  .option("--rounds <n>", "migrations per workload (the median is reported)", positive, 3)
+  .action(async (o: { rates: Workload[]; rounds: number }) => {
+    console.log(JSON.stringify(await benchMigrate({ workloads: o.rates, rounds: o.rounds }), null, 2));
   });
 program
   .command("registers")

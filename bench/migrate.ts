@@ -1,0 +1,875 @@
+/**
+ * `npm run bench -- migrate [--rates idle,1,10,100] [--rounds 3]`: live migration of a running
+ * 4-vCPU, 256 MiB RV64 domain of the reference guest over TCP on 127.0.0.1, on Ferry and — in
+ * the same run, where installed — on QEMU (qemu-system-riscv64, virt board, default OpenSBI),
+ * under four workloads:
+ *
+ * - `idle` (`work=idle`): the CPUs sleep in wfi between verdict lines (one per second of guest
+ *   time); the only pending event of a sleeping guest is its timer;
+ * - the memory writer asked for 1, 10 and 100 MiB/s (`work=memwriter wset=32768 rate=R`,
+ *   R = 256, 2,560 and 25,600 pages of 4 KiB per second of guest time, one writer thread per
+ *   CPU, each write to a pseudo-random page of the set). The working set is 32,768 pages
+ *   (128 MiB, half of RAM, as in `bench -- save`): large enough that most writes of a pre-copy
+ *   round hit distinct pages (at 100 MiB/s the writer needs ~1.3 s to write as many pages as
+ *   the set holds, so a round of a few hundred ms dirties nearly as many distinct pages as it
+ *   writes), and small enough to leave the other half of RAM zero, so that the bytes sent
+ *   measure the workload rather than the size of the domain.
+ *
+ * Each run boots a fresh guest, waits for `work started`, lets it work 2 s (WARMUP_MS), counts
+ * the pages of the set it has written (`warmup`: from those, the write rate it really kept —
+ * a guest that falls more than 10 ms behind its pace drops the writes it owes, so a slow or
+ * descheduled guest dirties less than asked; compare the two emulators' rates before their
+ * bytes), and migrates it live with a downtime target of 50 ms.
+ *
+ * Ferry: two DomainManagers in this process, each on its own ParallelRunner (as two ferryd
+ * would run them, with 4 spare vCPU threads each as ferryd keeps), the destination's fed by a
+ * TCP listener on 127.0.0.1 as ferryd's migration listener does (`acceptMigration` over
+ * `tcpChannel`); the source runs `manager.migrate(name, { target, live: true, downtimeMs: 50 })`,
+ * which is what `ferry migrate --live` runs. From its MigrateResult: totalMs (handshake to the
+ * destination's RESUMED), downtimeMs (the guest's PV suspend call to RESUMED), bytes on the
+ * wire, the rounds (pre-copy rounds and the final one, with pages, dirty rates and bandwidth)
+ * and why pre-copy stopped. The bench adds pauseMs: from the suspend *request* (the "suspend"
+ * progress phase; the guest then acknowledges, parks its other CPUs at a barrier and downs
+ * them, so its work stops there) to the destination's RESUMED (the time the destination hands
+ * that frame to TCP) — it includes the cooperative protocol that downtimeMs leaves out — with
+ * the `phases` in between; and resumedMs: from the suspend request to the destination
+ * console's `suspend: resumed` line (every CPU re-created: the guest is whole again).
+ * Survived: the destination's console shows `suspend: resumed 1 new-domain cpus=4`, then a
+ * passing `CHECK ok work=… resume=1`, then a fresh periodic `CHECK ok work=… round=N` within
+ * 5 s of that verdict, and no `CHECK FAIL` or `panic:` anywhere (nor on the source before).
+ * Caveat: both managers share this process's main thread, so the sender's and the receiver's
+ * work are serialised (two hosts would overlap them), and the host's 2 cores with every vCPU
+ * thread.
+ *
+ * QEMU: the same ELF and bootargs with `-smp 4 -m 256M`; the destination is started at once
+ * with `-incoming defer` and listens (`migrate-incoming tcp:127.0.0.1:0`, the port read back
+ * from query-migrate) before the source migrates; the source gets `downtime-limit` 50 ms and
+ * `max-bandwidth` lifted (its default is 32 MiB/s), then `migrate tcp:127.0.0.1:PORT` until its
+ * MIGRATION event says completed. Times come from QMP event timestamps (one host clock):
+ * totalMs from the source's MIGRATION setup to the destination's RESUME, downtimeMs from the
+ * source's STOP to its MIGRATION completed (QEMU's own definition: the destination's load is
+ * not in it), pauseMs from the source's STOP to the destination's RESUME (the guest-visible
+ * pause, measured as Ferry's is). query-migrate's own total-time and downtime are kept under
+ * `reported`: QEMU 7.2 sometimes reports 0 for both after a migration of over a second.
+ * bytes: ram.transferred (the RAM stream, page headers included; the device state, a few KiB,
+ * is not counted); rounds: ram.dirty-sync-count. The written pages are counted from a
+ * `pmemsave` of the set. Survived: the destination's console (it printed nothing before: it did
+ * not boot) shows a `CHECK ok` within 5 s of its RESUME, and no `CHECK FAIL` or `panic:`.
+ * QEMU 7.2 does not re-arm a guest timer armed at the stop (fixed upstream in 2025), so a guest
+ * asleep on its timer may hang there, and its destination guests have also been seen to panic
+ * (a spinlock held by the wrong hart); both are recorded as survived: false, not as errors.
+ *
+ * Ratios are Ferry/QEMU of the medians (below 1, Ferry is better): downtime and pause,
+ * bytes, totalTime, and writtenMiBps (the write rates the two guests kept, for reading the
+ * others). Each figure is the median over the runs that migrated; every run starts fresh
+ * guests (and QEMUs). A failed migration or a failed check is reported in the JSON, not
+ * thrown. QEMUs are killed and the temporary directory removed on every exit path (SIGINT
+ * and SIGTERM included).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { DOMAIN_RAM_BASE } from "../src/core/hypervisor/domain.js";
+import { parseElf } from "../src/core/machine/elf-loader.js";
+import { isZeroPage } from "../src/core/memory/page.js";
+import type { ByteChannel } from "../src/core/migration/byte-channel.js";
+import { ParallelRunner } from "../src/host/node/parallel-runner.js";
+import { tcpChannel } from "../src/host/node/tcp-channel.js";
+import type { DomainSummary, MigrateResult, Progress } from "../src/toolstack/api/schemas.js";
+import { DomainManager } from "../src/toolstack/daemon/domain-manager.js";
+import { type QemuProcess, Qmp, type QmpEvent, qemuBinary, qemuVersion, startQemu } from "./qemu.js";
+
+const KERNEL = "guest/images/kernel-rv64.elf";
+const VCPUS = 4;
+const MEMORY_MIB = 256;
+/** The memory writer's working set: 128 MiB, half of RAM (see above). */
+const WSET_PAGES = 32_768;
+const PAGE_SIZE = 4096;
+const MiB = 1024 * 1024;
+/** Work after `work started` before the migration begins. */
+const WARMUP_MS = 2_000;
+/** Ferry's default downtime target, given to both. */
+const DOWNTIME_TARGET_MS = 50;
+const BOOT_TIMEOUT_MS = 60_000;
+/** The longest a migration may take before the bench gives it up. */
+const MIGRATE_TIMEOUT_MS = 180_000;
+/** The destination's resume line and resume verdict (the verdict waits up to 1.6 s for progress). */
+const RESUME_TIMEOUT_MS = 15_000;
+/** A fresh periodic verdict must follow within this (the guest prints one per second). */
+const VERDICT_MS = 5_000;
+
+export interface MigrateBenchOptions {
+  /** Workloads: "idle" or a dirty rate in MiB/s. */
+  readonly workloads: readonly Workload[];
+  readonly rounds: number;
+}
+
+export type Workload = "idle" | number;
+
+const workloadName = (w: Workload): string => (w === "idle" ? "idle" : `memwriter-${w}MiBps`);
+const ratePages = (mibps: number): number => Math.round((mibps * MiB) / PAGE_SIZE);
+const bootargs = (w: Workload): string =>
+  w === "idle" ? "work=idle" : `work=memwriter wset=${WSET_PAGES} rate=${ratePages(w)}`;
+
+const median = (xs: readonly number[]): number =>
+  xs.length === 0 ? Number.NaN : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
+const say = (line: string): void => {
+  process.stderr.write(`migrate: ${line}\n`);
+};
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+/** A failing line of the guest: a failed check or a kernel panic. */
+const FAILURE = /^(CHECK FAIL [^\r\n]*|panic: [^\r\n]*)\r?\n/m;
+
+interface Host {
+  readonly runner: ParallelRunner;
+  readonly manager: DomainManager;
+  /** The consoles the bench follows, by domain name, from their first byte on this host. */
+  readonly consoles: Map<string, ConsoleText>;
+  readonly stop: AbortController;
+  readonly running: Promise<void>;
+}
+
+interface Context {
+  readonly dir: string;
+  readonly kernel: string;
+  /** The memory writer's first page (the page after the kernel's `end`). */
+  readonly setFirstPage: number;
+  readonly source: Host;
+  readonly destination: Host;
+  /** The destination's migration listener. */
+  readonly target: string;
+  /** Each connection the listener took, in order. */
+  readonly accepted: Incoming[];
+}
+
+/** A migration coming in: acceptMigration's outcome, and when the destination sent what. */
+interface Incoming {
+  readonly done: Promise<DomainSummary>;
+  /** performance.now() at the write of each control message (by command). */
+  readonly sentAt: Map<number, number>;
+}
+
+const READY = 0x8008;
+const RESUMED = 0x800a;
+
+/** The channel, with the time each control frame is handed to it noted in `sentAt`. */
+function observed(channel: ByteChannel, sentAt: Map<number, number>): ByteChannel {
+  return {
+    write(chunk: Uint8Array): Promise<void> {
+      // Control frames are written one per chunk (core/migration/message-stream.ts).
+      const command = chunk.length >= 8 ? chunk[0]! | (chunk[1]! << 8) : 0;
+      if (command > 0x8000) sentAt.set(command, performance.now());
+      return channel.write(chunk);
+    },
+    incoming: channel.incoming,
+    close: () => channel.close(),
+  };
+}
+
+/** What both emulators' runs share. */
+interface Outcome {
+  /** The migration completed (the domain runs on the destination). */
+  migrated: boolean;
+  /** The guest passed its checks on the destination (see the header). */
+  survived: boolean;
+  /** Why not, when it did not migrate or survive. */
+  failure: string | null;
+  /** What the memory writer did before the migration (null for idle). */
+  warmup: Warmup | null;
+}
+
+/**
+ * The memory writer's pages written during the warm-up: pages of its set found non-zero when
+ * the migration began, and the write rate that explains them (writes to uniformly random
+ * pages of a set of S: d distinct pages after W writes, W = −S·ln(1 − d/S)) over the time since
+ * `work started` was seen. A guest that cannot keep its pace (its vCPU threads descheduled
+ * for more than 10 ms) drops the writes it owes, so this can be below the rate asked.
+ */
+interface Warmup {
+  ms: number;
+  touchedPages: number;
+  writesPerSecond: number;
+  MiBps: number;
+}
+
+function warmupOf(ms: number, touchedPages: number): Warmup {
+  const writes =
+    touchedPages >= WSET_PAGES
+      ? Number.POSITIVE_INFINITY
+      : -WSET_PAGES * Math.log(1 - touchedPages / WSET_PAGES);
+  const perSecond = writes / (ms / 1000);
+  return {
+    ms: Math.round(ms),
+    touchedPages,
+    writesPerSecond: Math.round(perSecond),
+    MiBps: round((perSecond * PAGE_SIZE) / MiB),
+  };
+}
+
+const PAGE_WORDS = PAGE_SIZE / 4;
+function nonZeroPages(words: Int32Array, first: number, count: number): number {
+  let n = 0;
+  for (let p = first; p < first + count; p++) if (!isZeroPage(words, p * PAGE_WORDS)) n++;
+  return n;
+}
+
+interface FerryRun extends Outcome {
+  totalMs: number;
+  downtimeMs: number;
+  pauseMs: number;
+  resumedMs: number | null;
+  bytes: number;
+  pagesSent: number;
+  pagesSkipped: number;
+  finalReason: string;
+  rounds: {
+    round: number;
+    pages: number;
+    ms: number;
+    dirtyPages: number;
+    dirtyPagesPerSecond: number;
+    MiBps: number;
+    final: boolean;
+  }[];
+  /**
+   * Milliseconds from the suspend request to: the guest's suspend call (suspended: RESUMED
+   * less downtimeMs), the final round and the state handed to TCP (sent), the destination's
+   * READY (it holds the domain, checked, paused), COMMIT (commit), the destination's RESUMED
+   * (it runs there: resumed = pauseMs).
+   */
+  phases: {
+    suspended: number;
+    sent: number;
+    ready: number;
+    commit: number;
+    resumed: number;
+  } | null;
+  /** Periodic verdicts the guest passed on the source before the migration. */
+  sourceVerdicts: number;
+}
+
+interface QemuRun extends Outcome {
+  /** The source's MIGRATION setup event to the destination's RESUME event. */
+  totalMs: number;
+  /** The source's STOP event to its MIGRATION completed event (QEMU's own definition). */
+  downtimeMs: number;
+  /** The source's STOP event to the destination's RESUME event. */
+  pauseMs: number;
+  /** query-migrate's total-time, downtime and setup-time (QEMU 7.2 sometimes says 0 for both). */
+  reported: { totalMs: number; downtimeMs: number; setupMs: number };
+  bytes: number;
+  precopyBytes: number;
+  downtimeBytes: number;
+  rounds: number;
+  normalPages: number;
+  zeroPages: number;
+  sourceVerdicts: number;
+  /** QMP events of the migration, ms after the source's setup event. */
+  events: string[];
+}
+
+/** A domain console followed from its start: the text, and when a line first appeared. */
+class ConsoleText {
+  text = "";
+  private readonly decoder = new TextDecoder();
+  resumedAt: number | undefined;
+
+  append(bytes: Uint8Array): void {
+    this.text += this.decoder.decode(bytes, { stream: true });
+    if (this.resumedAt === undefined && /^suspend: resumed /m.test(this.text))
+      this.resumedAt = performance.now();
+  }
+}
+
+async function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const end = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() >= end) return false;
+    await delay(5);
+  }
+  return true;
+}
+
+const periodicVerdicts = (text: string): number => text.match(/^CHECK ok work=\S+ round=\d+$/gm)?.length ?? 0;
+
+/**
+ * The destination guest's checks after a Ferry migration: its resume line with every CPU, a
+ * passing resume verdict, then a fresh passing periodic verdict within VERDICT_MS.
+ */
+async function ferrySurvived(con: ConsoleText): Promise<{ survived: boolean; failure: string | null }> {
+  const resumed = /^suspend: resumed 1 new-domain cpus=(\d+)$/m;
+  const verdict = /^CHECK (ok|FAIL) .*resume=1\)?$/m;
+  const failed = (): string | null => FAILURE.exec(con.text)?.[1] ?? null;
+  if (!(await until(() => failed() !== null || verdict.test(con.text), RESUME_TIMEOUT_MS)))
+    return {
+      survived: false,
+      failure: `no resume verdict within ${RESUME_TIMEOUT_MS} ms: ${JSON.stringify(con.text.slice(-300))}`,
+    };
+  const line = resumed.exec(con.text);
+  if (line === null) return { survived: false, failure: failed() ?? "no resume line" };
+  if (line[1] !== String(VCPUS))
+    return { survived: false, failure: `resumed with ${line[1]} CPUs, not ${VCPUS}` };
+  const v = verdict.exec(con.text);
+  if (v === null || v[1] !== "ok") return { survived: false, failure: failed() ?? "no resume verdict" };
+  const after = v.index + v[0].length;
+  const periodic = /^CHECK (ok|FAIL) .*round=\d+\)?$/m;
+  if (!(await until(() => failed() !== null || periodic.test(con.text.slice(after)), VERDICT_MS)))
+    return { survived: false, failure: `no periodic verdict within ${VERDICT_MS} ms of the resume verdict` };
+  const f = failed();
+  return f === null ? { survived: true, failure: null } : { survived: false, failure: f };
+}
+
+async function ferryRun(ctx: Context, w: Workload, n: number): Promise<FerryRun> {
+  const { source, destination } = ctx;
+  const name = `mig-${workloadName(w)}-${n}`;
+  const src = new ConsoleText();
+  const dst = new ConsoleText();
+  source.consoles.set(name, src);
+  destination.consoles.set(name, dst);
+  await source.manager.create({
+    name,
+    vcpus: VCPUS,
+    memory: MEMORY_MIB,
+    kernel: ctx.kernel,
+    cmdline: bootargs(w),
+  });
+  let where: Host | undefined = source;
+  try {
+    if (!(await until(() => /^work started: /m.test(src.text), BOOT_TIMEOUT_MS)))
+      throw new Error(`the Ferry guest did not start its work: ${src.text.slice(-500)}`);
+    const startedAt = performance.now();
+    await delay(WARMUP_MS);
+    const warmup =
+      w === "idle"
+        ? null
+        : warmupOf(
+            performance.now() - startedAt,
+            nonZeroPages(source.manager.domainOf(name).memory.i32, ctx.setFirstPage, WSET_PAGES),
+          );
+    const sourceVerdicts = periodicVerdicts(src.text);
+    const sourceFailure = FAILURE.exec(src.text)?.[1];
+    let suspendAt = Number.NaN;
+    let sentAt = Number.NaN;
+    let commitAt = Number.NaN;
+    const accepting = ctx.accepted.length;
+    let result: MigrateResult;
+    try {
+      result = await source.manager.migrate(
+        name,
+        { target: ctx.target, live: true, downtimeMs: DOWNTIME_TARGET_MS },
+        (p: Progress) => {
+          if (p.phase === "suspend") suspendAt = performance.now();
+          if (p.phase === "final") sentAt = performance.now();
+          if (p.phase === "commit") commitAt = performance.now();
+          if (p.phase === "round" && p.round !== undefined)
+            say(
+              `  ferry round ${p.round.round}: ${p.round.pages} pages in ${round(p.round.ms)} ms, ` +
+                `${p.round.dirtyPages} dirtied meanwhile`,
+            );
+        },
+      );
+    } catch (e) {
+      // The source keeps (and resumes) the domain on a failure; anything the destination
+      // took is discarded by acceptMigration itself.
+      await ctx.accepted[accepting]?.done.catch(() => {});
+      return failedFerryRun(`the migration failed: ${messageOf(e)}`, sourceVerdicts, warmup);
+    }
+    where = destination;
+    const incoming = ctx.accepted[accepting];
+    if (incoming === undefined) throw new Error("the destination saw no connection");
+    await incoming.done;
+    const readyAt = incoming.sentAt.get(READY) ?? Number.NaN;
+    const resumedAt = incoming.sentAt.get(RESUMED) ?? Number.NaN;
+    const { survived, failure } =
+      sourceFailure !== undefined
+        ? { survived: false, failure: `before the migration, on the source: ${sourceFailure}` }
+        : await ferrySurvived(dst);
+    return {
+      migrated: true,
+      survived,
+      failure,
+      warmup,
+      totalMs: round(result.totalMs),
+      downtimeMs: round(result.downtimeMs),
+      pauseMs: round(resumedAt - suspendAt),
+      resumedMs: dst.resumedAt === undefined ? null : round(dst.resumedAt - suspendAt),
+      bytes: result.bytes,
+      pagesSent: result.pagesSent,
+      pagesSkipped: result.pagesSkipped,
+      finalReason: result.finalReason,
+      rounds: result.rounds.map((r) => ({
+        round: r.round,
+        pages: r.pages,
+        ms: round(r.ms),
+        dirtyPages: r.dirtyPages,
+        dirtyPagesPerSecond: Math.round(r.dirtyPagesPerSecond),
+        MiBps: round(r.bandwidthBytesPerSecond / MiB),
+        final: r.final,
+      })),
+      phases: {
+        suspended: round(resumedAt - result.downtimeMs - suspendAt),
+        sent: round(sentAt - suspendAt),
+        ready: round(readyAt - suspendAt),
+        commit: round(commitAt - suspendAt),
+        resumed: round(resumedAt - suspendAt),
+      },
+      sourceVerdicts,
+    };
+  } finally {
+    source.consoles.delete(name);
+    destination.consoles.delete(name);
+    for (const host of [source, destination]) {
+      if (host === where || host.manager.list().some((d) => d.name === name))
+        await host.manager.destroy(name).catch(() => {});
+    }
+  }
+}
+
+function failedFerryRun(failure: string, sourceVerdicts: number, warmup: Warmup | null): FerryRun {
+  return {
+    migrated: false,
+    survived: false,
+    failure,
+    warmup,
+    totalMs: Number.NaN,
+    downtimeMs: Number.NaN,
+    pauseMs: Number.NaN,
+    resumedMs: null,
+    bytes: Number.NaN,
+    pagesSent: Number.NaN,
+    pagesSkipped: Number.NaN,
+    finalReason: "failed",
+    rounds: [],
+    phases: null,
+    sourceVerdicts,
+  };
+}
+
+const migrationEnded = (e: QmpEvent): boolean =>
+  e.event === "MIGRATION" && ["completed", "failed", "cancelled"].includes(String(e.data?.status));
+const eventMs = (e: QmpEvent): number => {
+  const t = (e as unknown as { timestamp: { seconds: number; microseconds: number } }).timestamp;
+  return t.seconds * 1000 + t.microseconds / 1000;
+};
+
+interface QueryMigrate {
+  status: string;
+  "error-desc"?: string;
+  "total-time"?: number;
+  downtime?: number;
+  "setup-time"?: number;
+  "socket-address"?: { port: string | number }[];
+  ram?: {
+    transferred: number;
+    "precopy-bytes"?: number;
+    "downtime-bytes"?: number;
+    "dirty-sync-count": number;
+    normal: number;
+    duplicate: number;
+  };
+}
+
+/** Live QEMUs, killed on a signal too (the finally blocks do it otherwise). */
+const liveQemus = new Set<QemuProcess>();
+function qemu(args: readonly string[]): QemuProcess {
+  const q = startQemu(64, args);
+  liveQemus.add(q);
+  return q;
+}
+async function killQemu(q: QemuProcess | undefined): Promise<void> {
+  if (q === undefined) return;
+  await q.kill();
+  liveQemus.delete(q);
+}
+
+async function qemuRun(ctx: Context, w: Workload, n: number): Promise<QemuRun> {
+  const name = `qemu-${workloadName(w)}-${n}`;
+  const args = (qmp: string): string[] => [
+    ...["-M", "virt", "-smp", String(VCPUS), "-m", `${MEMORY_MIB}M`, "-bios", "default"],
+    ...["-display", "none", "-serial", "stdio", "-monitor", "none"],
+    ...["-kernel", ctx.kernel, "-append", bootargs(w), "-qmp", `unix:${qmp},server=on,wait=off`],
+  ];
+  const srcSocket = join(ctx.dir, `${name}.src.qmp`);
+  const dstSocket = join(ctx.dir, `${name}.dst.qmp`);
+  const dump = join(ctx.dir, `${name}.set`);
+  const connections: Qmp[] = [];
+  let src: QemuProcess | undefined;
+  let dst: QemuProcess | undefined;
+  try {
+    src = qemu(args(srcSocket));
+    dst = qemu([...args(dstSocket), "-incoming", "defer"]);
+    const qmpOut = await Qmp.connect(srcSocket);
+    connections.push(qmpOut);
+    const qmpIn = await Qmp.connect(dstSocket);
+    connections.push(qmpIn);
+    for (const q of [qmpOut, qmpIn])
+      await q.execute("migrate-set-capabilities", { capabilities: [{ capability: "events", state: true }] });
+    await qmpIn.execute("migrate-incoming", { uri: "tcp:127.0.0.1:0" });
+    const listening = (await qmpIn.execute("query-migrate")) as QueryMigrate;
+    const port = listening["socket-address"]?.[0]?.port;
+    if (port === undefined)
+      throw new Error(`the destination QEMU says no port: ${JSON.stringify(listening)}`);
+    await qmpOut.execute("migrate-set-parameters", {
+      "downtime-limit": DOWNTIME_TARGET_MS,
+      "max-bandwidth": 2 ** 40,
+    });
+    if (!(await src.waitFor(/^work started: /m, BOOT_TIMEOUT_MS)))
+      throw new Error(`the QEMU guest did not start its work: ${src.output().slice(-500)}`);
+    const startedAt = performance.now();
+    await delay(WARMUP_MS);
+    let warmup: Warmup | null = null;
+    if (w !== "idle") {
+      // The set's pages as they are now (the guest runs on meanwhile, as Ferry's does while
+      // this process counts them).
+      const ms = performance.now() - startedAt;
+      await qmpOut.execute("pmemsave", {
+        val: DOMAIN_RAM_BASE + ctx.setFirstPage * PAGE_SIZE,
+        size: WSET_PAGES * PAGE_SIZE,
+        filename: dump,
+      });
+      const bytes = readFileSync(dump);
+      rmSync(dump, { force: true });
+      warmup = warmupOf(
+        ms,
+        nonZeroPages(new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4), 0, WSET_PAGES),
+      );
+    }
+    const sourceVerdicts = periodicVerdicts(src.output());
+    const sourceFailure = FAILURE.exec(src.output())?.[1];
+    const markOut = qmpOut.events.length;
+    const markIn = qmpIn.events.length;
+    await qmpOut.execute("migrate", { uri: `tcp:127.0.0.1:${port}` });
+    let ended: QmpEvent;
+    try {
+      ended = await qmpOut.waitEvent(migrationEnded, MIGRATE_TIMEOUT_MS, markOut);
+    } catch {
+      await qmpOut.execute("migrate_cancel").catch(() => {});
+      return failedQemuRun(
+        `the migration did not complete within ${MIGRATE_TIMEOUT_MS} ms`,
+        sourceVerdicts,
+        warmup,
+      );
+    }
+    const info = (await qmpOut.execute("query-migrate")) as QueryMigrate;
+    if (ended.data?.status !== "completed" || info.ram === undefined)
+      return failedQemuRun(
+        `the migration ${String(ended.data?.status)}: ${info["error-desc"] ?? "no reason given"}`,
+        sourceVerdicts,
+        warmup,
+      );
+    // The destination runs on its own once the stream is in (autostart); its RESUME event
+    // marks that.
+    let resumed: QmpEvent | undefined;
+    try {
+      resumed = await qmpIn.waitEvent((e) => e.event === "RESUME", RESUME_TIMEOUT_MS, markIn);
+    } catch {
+      resumed = qmpIn.events.slice(markIn).find((e) => e.event === "RESUME");
+    }
+    const outEvents = qmpOut.events.slice(markOut);
+    const setup = outEvents.find((e) => e.event === "MIGRATION" && e.data?.status === "setup");
+    const stopped = outEvents.find((e) => e.event === "STOP");
+    const at = (e: QmpEvent | undefined, from: QmpEvent | undefined): number =>
+      e === undefined || from === undefined ? Number.NaN : round(eventMs(e) - eventMs(from));
+    const events = [
+      ...outEvents.map((e) => ({ e, side: "source" })),
+      ...qmpIn.events.slice(markIn).map((e) => ({ e, side: "destination" })),
+    ]
+      .sort((a, b) => eventMs(a.e) - eventMs(b.e))
+      .map(({ e, side }) => {
+        const what = e.data?.status ?? e.data?.pass;
+        return `${at(e, setup)} ${side} ${e.event}${what === undefined ? "" : ` ${String(what)}`}`;
+      });
+    // The destination printed nothing before (it did not boot): every line is new.
+    let failure: string | null = null;
+    try {
+      const seen = await dst.waitFor(/^(CHECK (ok|FAIL) |panic: )[^\n]*\n/m, VERDICT_MS);
+      if (!seen) failure = `no verdict within ${VERDICT_MS} ms of the destination's RESUME`;
+    } catch (e) {
+      failure = messageOf(e);
+    }
+    const bad = FAILURE.exec(dst.output())?.[1];
+    if (bad !== undefined) failure = bad;
+    if (sourceFailure !== undefined) failure = `before the migration, on the source: ${sourceFailure}`;
+    return {
+      migrated: true,
+      survived: failure === null,
+      failure,
+      warmup,
+      totalMs: at(resumed, setup),
+      downtimeMs: at(ended, stopped),
+      pauseMs: at(resumed, stopped),
+      reported: {
+        totalMs: info["total-time"] ?? Number.NaN,
+        downtimeMs: info.downtime ?? Number.NaN,
+        setupMs: info["setup-time"] ?? Number.NaN,
+      },
+      bytes: info.ram.transferred,
+      precopyBytes: info.ram["precopy-bytes"] ?? Number.NaN,
+      downtimeBytes: info.ram["downtime-bytes"] ?? Number.NaN,
+      rounds: info.ram["dirty-sync-count"],
+      normalPages: info.ram.normal,
+      zeroPages: info.ram.duplicate,
+      sourceVerdicts,
+      events,
+    };
+  } finally {
+    for (const c of connections) c.close();
+    await killQemu(src);
+    await killQemu(dst);
+    rmSync(srcSocket, { force: true });
+    rmSync(dstSocket, { force: true });
+    rmSync(dump, { force: true });
+  }
+}
+
+function failedQemuRun(failure: string, sourceVerdicts: number, warmup: Warmup | null): QemuRun {
+  return {
+    migrated: false,
+    survived: false,
+    failure,
+    warmup,
+    totalMs: Number.NaN,
+    downtimeMs: Number.NaN,
+    pauseMs: Number.NaN,
+    reported: { totalMs: Number.NaN, downtimeMs: Number.NaN, setupMs: Number.NaN },
+    bytes: Number.NaN,
+    precopyBytes: Number.NaN,
+    downtimeBytes: Number.NaN,
+    rounds: Number.NaN,
+    normalPages: Number.NaN,
+    zeroPages: Number.NaN,
+    sourceVerdicts,
+    events: [],
+  };
+}
+
+/** The median of `f` over the runs that migrated; null if none did. */
+function med<T extends Outcome>(runs: readonly T[], f: (r: T) => number | null): number | null {
+  const xs = runs
+    .filter((r) => r.migrated)
+    .flatMap((r) => {
+      const x = f(r);
+      return x === null || !Number.isFinite(x) ? [] : [x];
+    });
+  return xs.length === 0 ? null : round(median(xs));
+}
+const ratio = (a: number | null, b: number | null): number | null =>
+  a === null || b === null || b === 0 ? null : round(a / b, 3);
+
+const describeWarmup = (w: Warmup | null): string =>
+  w === null ? "" : `wrote ~${w.MiBps} MiB/s (${w.touchedPages} pages touched in ${w.ms} ms); `;
+
+function describeFerry(r: FerryRun): string {
+  if (!r.migrated) return `ferry ${describeWarmup(r.warmup)}FAILED: ${r.failure}`;
+  return (
+    `ferry ${describeWarmup(r.warmup)}${r.rounds.length} rounds (${r.finalReason}), ${r.bytes} B, total ${r.totalMs} ms, ` +
+    `downtime ${r.downtimeMs} ms, pause ${r.pauseMs} ms (suspended ${r.phases?.suspended}, sent ` +
+    `${r.phases?.sent}, ready ${r.phases?.ready}, commit ${r.phases?.commit}), ` +
+    `guest resumed after ${r.resumedMs} ms; ` +
+    (r.survived ? "survived" : `did NOT survive: ${r.failure}`)
+  );
+}
+
+function describeQemu(r: QemuRun): string {
+  if (!r.migrated) return `qemu ${describeWarmup(r.warmup)}FAILED: ${r.failure}`;
+  return (
+    `qemu ${describeWarmup(r.warmup)}${r.rounds} syncs, ${r.bytes} B, total ${r.totalMs} ms, downtime ${r.downtimeMs} ms, ` +
+    `pause ${r.pauseMs} ms; ` +
+    (r.survived ? "survived" : `did not survive: ${r.failure}`)
+  );
+}
+
+async function measureWorkload(
+  ctx: Context,
+  w: Workload,
+  rounds: number,
+  withQemu: boolean,
+): Promise<object> {
+  const ferry: FerryRun[] = [];
+  const qemuRuns: QemuRun[] = [];
+  for (let n = 1; n <= rounds; n++) {
+    say(`${workloadName(w)} run ${n}/${rounds}: ferry`);
+    const f = await ferryRun(ctx, w, n);
+    ferry.push(f);
+    say(`${workloadName(w)} run ${n}/${rounds}: ${describeFerry(f)}`);
+    if (withQemu) {
+      say(`${workloadName(w)} run ${n}/${rounds}: qemu`);
+      const q = await qemuRun(ctx, w, n);
+      qemuRuns.push(q);
+      say(`${workloadName(w)} run ${n}/${rounds}: ${describeQemu(q)}`);
+    }
+  }
+  const ferryOut = {
+    migrated: ferry.filter((r) => r.migrated).length,
+    survived: ferry.filter((r) => r.survived).length,
+    writtenMiBps: med(ferry, (r) => r.warmup?.MiBps ?? null),
+    totalMs: med(ferry, (r) => r.totalMs),
+    downtimeMs: med(ferry, (r) => r.downtimeMs),
+    pauseMs: med(ferry, (r) => r.pauseMs),
+    resumedMs: med(ferry, (r) => r.resumedMs),
+    bytes: med(ferry, (r) => r.bytes),
+    rounds: med(ferry, (r) => r.rounds.length),
+    runs: ferry,
+  };
+  let qemuOut: object | null = null;
+  let ratios: object | null = null;
+  if (withQemu) {
+    const q = {
+      totalMs: med(qemuRuns, (r) => r.totalMs),
+      downtimeMs: med(qemuRuns, (r) => r.downtimeMs),
+      pauseMs: med(qemuRuns, (r) => r.pauseMs),
+      bytes: med(qemuRuns, (r) => r.bytes),
+    };
+    const qemuWritten = med(qemuRuns, (r) => r.warmup?.MiBps ?? null);
+    qemuOut = {
+      migrated: qemuRuns.filter((r) => r.migrated).length,
+      survived: qemuRuns.filter((r) => r.survived).length,
+      writtenMiBps: qemuWritten,
+      ...q,
+      rounds: med(qemuRuns, (r) => r.rounds),
+      runs: qemuRuns,
+    };
+    ratios = {
+      downtime: ratio(ferryOut.downtimeMs, q.downtimeMs),
+      pause: ratio(ferryOut.pauseMs, q.pauseMs),
+      bytes: ratio(ferryOut.bytes, q.bytes),
+      totalTime: ratio(ferryOut.totalMs, q.totalMs),
+      writtenMiBps: ratio(ferryOut.writtenMiBps, qemuWritten),
+    };
+  }
+  return {
+    workload: workloadName(w),
+    bootargs: bootargs(w),
+    dirtyMiBps: w === "idle" ? 0 : w,
+    ferry: ferryOut,
+    qemu: qemuOut,
+    ratio: ratios,
+  };
+}
+
+function startHost(): Host {
+  const runner = new ParallelRunner({ spareWorkers: VCPUS });
+  const manager = new DomainManager(runner, { ferryVersion: "bench", api: "-", migration: "-" });
+  const consoles = new Map<string, ConsoleText>();
+  const stop = new AbortController();
+  const running = runner.run({
+    keepAlive: true,
+    onConsole: (domain, bytes) => {
+      consoles.get(domain.name)?.append(bytes);
+      manager.onConsole(domain, bytes);
+    },
+    signal: stop.signal,
+  });
+  return { runner, manager, consoles, stop, running };
+}
+
+async function stopHost(h: Host): Promise<void> {
+  await h.manager.close();
+  h.stop.abort();
+  await h.running;
+  await h.runner.close();
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const a = server.address();
+      if (a === null || typeof a === "string") reject(new Error("the listener has no port"));
+      else resolve(a.port);
+    });
+  });
+}
+
+export async function benchMigrate(options: MigrateBenchOptions): Promise<object> {
+  const withQemu = qemuBinary(64) !== undefined;
+  if (!withQemu) say("qemu-system-riscv64 is not installed: Ferry figures only");
+  const loadBefore = loadavg().map((x) => round(x, 2));
+  const dir = mkdtempSync(join(tmpdir(), "ferry-bench-migrate-"));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    for (const q of liveQemus) void q.kill();
+    rmSync(dir, { recursive: true, force: true });
+    process.stderr.write(`migrate: ${signal}: QEMUs killed, ${dir} removed\n`);
+    process.exit(130);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const workloads: object[] = [];
+  try {
+    // Copied: guest/images may be rebuilt meanwhile, and both emulators must run the same bytes.
+    const kernel = join(dir, "kernel-rv64.elf");
+    const image = readFileSync(KERNEL);
+    writeFileSync(kernel, image);
+    const end = parseElf(image).symbols.get("end");
+    if (end === undefined) throw new Error(`${KERNEL} has no end symbol`);
+    const setFirstPage = Math.ceil((end - DOMAIN_RAM_BASE) / PAGE_SIZE);
+    const source = startHost();
+    const destination = startHost();
+    const accepted: Incoming[] = [];
+    const listener = createServer((socket) => {
+      const sentAt = new Map<number, number>();
+      const done = destination.manager.acceptMigration(observed(tcpChannel(socket), sentAt));
+      done.catch(() => {}); // awaited by the run; never unhandled
+      accepted.push({ done, sentAt });
+    });
+    try {
+      const port = await listen(listener);
+      const ctx: Context = {
+        dir,
+        kernel,
+        setFirstPage,
+        source,
+        destination,
+        target: `127.0.0.1:${port}`,
+        accepted,
+      };
+      for (const w of options.workloads)
+        workloads.push(await measureWorkload(ctx, w, options.rounds, withQemu));
+    } finally {
+      listener.close();
+      await stopHost(source);
+      await stopHost(destination);
+    }
+  } finally {
+    for (const q of liveQemus) await q.kill();
+    rmSync(dir, { recursive: true, force: true });
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  return {
+    benchmark: "migrate",
+    machine: {
+      cores: availableParallelism(),
+      node: process.version,
+      qemu: qemuVersion(64) ?? null,
+      // 1-, 5- and 15-minute load averages: the host is shared, and other work skews everything.
+      loadAverage: { before: loadBefore, after: loadavg().map((x) => round(x, 2)) },
+    },
+    guest: {
+      kernel: KERNEL,
+      vcpus: VCPUS,
+      memoryMiB: MEMORY_MIB,
+      workingSetPages: WSET_PAGES,
+      warmupMs: WARMUP_MS,
+      downtimeTargetMs: DOWNTIME_TARGET_MS,
+    },
+    rounds: options.rounds,
+    notes: [
+      "live (pre-copy) migration over TCP on 127.0.0.1 of a running guest, after warmupMs of work; downtime target 50 ms on both",
+      "every figure is its own median over the runs that migrated; runs[] has each run",
+      "writtenMiBps: the write rate the memory writer kept during the warm-up, from the pages of its set found written (warmup); below the rate asked when the guest cannot keep its pace",
+      "ferry.totalMs: handshake to the destination's RESUMED; ferry.downtimeMs: the guest's PV suspend call to RESUMED (MigrateResult)",
+      "ferry.pauseMs: the suspend request (the cooperative protocol begins: the guest's work stops) to the destination's RESUMED; phases: ms from the suspend request to suspended, sent, ready, commit, resumed",
+      "ferry.resumedMs: the suspend request to the destination console's 'suspend: resumed' line (every CPU back)",
+      "ferry.bytes: everything on the wire; ferry.rounds: pre-copy rounds plus the final one",
+      "qemu.totalMs: source MIGRATION setup to destination RESUME; qemu.downtimeMs: source STOP to source MIGRATION completed; qemu.pauseMs: source STOP to destination RESUME (QMP event timestamps); reported: query-migrate's own figures",
+      "qemu.bytes: ram.transferred (RAM stream, page headers included); qemu.rounds: ram.dirty-sync-count",
+      "survived: the destination guest printed a fresh passing verdict within 5 s (Ferry: after its resume line with every CPU and a passing resume verdict) and no CHECK FAIL or panic",
+      "ratio = Ferry / QEMU of the medians: below 1, Ferry is better (writtenMiBps: below 1, Ferry's guest dirtied less)",
+    ],
+    workloads,
+  };
+}
