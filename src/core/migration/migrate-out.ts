@@ -56,6 +56,7 @@ import {
   u32Body,
   u64Body,
 } from "./wire-format.js";
+import { yieldToEventLoop } from "./yield-to-event-loop.js";
 
 export const DEFAULT_DOWNTIME_MS = 50;
 export const DEFAULT_MAX_ROUNDS = 30;
@@ -350,12 +351,18 @@ class Sender {
     let scanned = 0;
     let since = performance.now();
     let reported = since;
+    // One record on its way while the next is gathered, so that copying, hashing and
+    // encoding overlap the transport (a record is far above a socket's high-water mark).
+    let inFlight: Promise<void> = Promise.resolve();
     const flush = async (): Promise<void> => {
       this.inbox.check("sending memory");
-      await this.out.write(encodeRecord({ type: "memory", pages: batch }, { pageSize: PAGE_SIZE }));
+      const record = encodeRecord({ type: "memory", pages: batch }, { pageSize: PAGE_SIZE });
       sent += batch.length;
       batch = [];
-      buffer = undefined;
+      buffer = undefined; // the record keeps its pages until written
+      await inFlight;
+      inFlight = this.out.write(record);
+      inFlight.catch(() => undefined); // awaited (and thrown) by the next flush or the end
       if (performance.now() - reported >= SEND_PROGRESS_MS) {
         reported = performance.now();
         const fraction = Math.min(1, scanned / Math.max(candidates, 1));
@@ -364,7 +371,7 @@ class Sender {
     };
     for (const pfn of pfns) {
       if (++scanned % CLOCK_EVERY_PAGES === 0 && performance.now() - since >= EVENT_LOOP_SLICE_MS) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        await yieldToEventLoop();
         since = performance.now();
       }
       if (how.skipZero && isZeroPage(i32, pfn * WORDS_PER_PAGE)) continue;
@@ -387,6 +394,7 @@ class Sender {
       if (batch.length === PAGES_PER_BATCH) await flush();
     }
     if (batch.length > 0) await flush();
+    await inFlight;
     return sent;
   }
 

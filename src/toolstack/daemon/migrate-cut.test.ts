@@ -72,7 +72,10 @@ describe("a migration between two daemons cut at each stream boundary", () => {
         );
         assert.ok(proxy.cut, at);
         assert.ok(error instanceof ClientError && error.code === "failed", `${at}: ${error}`);
-        if (k < readyAt) {
+        // Cut after READY reached the source, it may see the end of the connection before
+        // it sends COMMIT (a plain failure) or after (in doubt): both are right.
+        if (!/is in doubt/.test(error.message)) {
+          assert.ok(k <= readyAt, `${at}: a plain failure after the commit went out: ${error.message}`);
           seen.before++;
           assert.match(error.message, /it keeps running here$/, at);
           assert.equal((await a.client.call("domainInfo", { name: NAME })).state, "running", at);
@@ -80,6 +83,7 @@ describe("a migration between two daemons cut at each stream boundary", () => {
           await freshVerdict(a, NAME);
           continue;
         }
+        assert.ok(k >= readyAt, `${at}: in doubt before READY: ${error.message}`);
         seen.inDoubt++;
         assert.match(error.message, /is in doubt.*`ferry unpause cut` resumes it here/, at);
         assert.equal((await a.client.call("domainInfo", { name: NAME })).state, "suspended", at);
@@ -96,12 +100,13 @@ describe("a migration between two daemons cut at each stream boundary", () => {
         }
         await freshVerdict(a, NAME);
       } catch (e) {
-        throw new Error(`${at}: ${e instanceof Error ? e.message : e}\n${a.log}\n${b.log}`, { cause: e });
+        const detail = e instanceof assert.AssertionError ? `${e.message} (actual ${e.actual})` : String(e);
+        throw new Error(`${at}: ${detail}\n${a.log}\n${b.log}`, { cause: e });
       } finally {
         await proxy.close();
       }
     }
-    assert.ok(seen.before >= 6 && seen.inDoubt >= 2, JSON.stringify(seen));
+    assert.ok(seen.before >= 6 && seen.inDoubt >= 1, JSON.stringify(seen));
     await freshVerdict(a, NAME);
   });
 });
