@@ -26,6 +26,15 @@ export async function checksPass(
     const v = await con.until(new RegExp(`^CHECK (ok|FAIL) .*resume=${n}\\)?$`, "m"));
     assert.equal(v[1], "ok", con.text.slice(-2000));
     return Number(resumed[1]);
+  } catch (e) {
+    // What the daemon knows of the domain, for whoever reads the failure.
+    const info = await d.client.call("domainInfo", { name }).catch((x: Error) => x.message);
+    const vcpus = await d.client.call("vcpuList", { name }).catch((x: Error) => x.message);
+    throw new Error(
+      `${e instanceof Error ? e.message : e}\ndomain: ${JSON.stringify(info)}\nvcpus: ${JSON.stringify(vcpus)}\n` +
+        `daemon log:\n${d.log.slice(-3000)}`,
+      { cause: e },
+    );
   } finally {
     con.close();
   }
