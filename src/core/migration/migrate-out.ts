@@ -208,6 +208,9 @@ class Sender {
     await this.runner.harvestDirty(this.domain); // every vCPU marks what it writes from here on
     let runs: PageRun[] | undefined; // undefined: all memory (round 0)
     let candidates = this.pages;
+    // The bandwidth the final round can expect. Round 0 also scans all of RAM for non-zero
+    // pages, which later rounds and the final one do not, so its rate stands only until a
+    // later round has measured one.
     let sentBytes = 0;
     let sentMs = 0;
     for (let round = 0; ; round++) {
@@ -225,6 +228,7 @@ class Sender {
       const next = await this.runner.harvestDirty(this.domain);
       const dirty = countPages(next);
       const bytes = this.out.bytes - before;
+      if (round === 1) sentBytes = sentMs = 0;
       sentBytes += bytes;
       sentMs += ms;
       const report = roundReport(round, pages, bytes, ms, dirty, false);

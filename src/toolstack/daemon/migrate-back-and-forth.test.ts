@@ -13,9 +13,9 @@
  * FERRY_MIGRATE_ROUNDS sets another count, for a quick run by hand.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { boot, Console, Ferryd, KERNEL32, KERNEL64 } from "./ferryd.fixture.js";
-import { checksPass, listed } from "./migration-checks.fixture.js";
+import { describe, test } from "node:test";
+import { boot, Console, type Ferryd, KERNEL32, KERNEL64 } from "./ferryd.fixture.js";
+import { checksPass, listed, twoDaemons } from "./migration-checks.fixture.js";
 
 const MOVES = Number(process.env.FERRY_MIGRATE_ROUNDS ?? 100);
 
@@ -33,20 +33,14 @@ async function vcpuSet(d: Ferryd, name: string, online: number): Promise<void> {
 }
 
 describe(`live migration back and forth between two daemons, ${MOVES} times`, () => {
-  let a: Ferryd;
-  let b: Ferryd;
-  before(async () => {
-    [a, b] = await Promise.all([Ferryd.start(), Ferryd.start()]);
-  });
-  after(async () => {
-    await Promise.all([a.stop(), b.stop()]);
-  });
+  const daemons = twoDaemons();
 
   for (const [xlen, kernel] of [
     [64, KERNEL64],
     [32, KERNEL32],
   ] as const) {
     test(`a 4-vCPU RV${xlen} guest at every workload: its checks pass after each move`, async () => {
+      const [a, b] = daemons();
       const name = `endure${xlen}`;
       const con = await boot(
         a,

@@ -13,12 +13,12 @@
  * src/core/migration/migrate.test.ts); RV64, 2 vCPUs, 16 MiB, every workload.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Command } from "../../core/migration/wire-format.js";
 import { ClientError } from "../client/ferry-client.js";
 import { CuttingProxy } from "./cutting-proxy.fixture.js";
-import { boot, Ferryd, KERNEL64 } from "./ferryd.fixture.js";
-import { freshVerdict, listed } from "./migration-checks.fixture.js";
+import { boot, KERNEL64 } from "./ferryd.fixture.js";
+import { freshVerdict, listed, twoDaemons } from "./migration-checks.fixture.js";
 
 const NAME = "cut";
 
@@ -31,16 +31,10 @@ async function waitUntil(done: () => Promise<boolean>, what: string, timeoutMs =
 }
 
 describe("a migration between two daemons cut at each stream boundary", () => {
-  let a: Ferryd;
-  let b: Ferryd;
-  before(async () => {
-    [a, b] = await Promise.all([Ferryd.start(), Ferryd.start()]);
-  });
-  after(async () => {
-    await Promise.all([a.stop(), b.stop()]);
-  });
+  const daemons = twoDaemons();
 
   test("every cut leaves the domain whole on exactly one host, or in doubt until the operator picks one", async () => {
+    const [a, b] = daemons();
     const con = await boot(
       a,
       { name: NAME, vcpus: 2, memory: 16, kernel: KERNEL64, cmdline: "work=all" },

@@ -23,7 +23,8 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import type { MigrateResult } from "../api/schemas.js";
-import { boot, Console, Ferryd, IP, KERNEL64 } from "./ferryd.fixture.js";
+import { boot, Ferryd, IP, KERNEL64 } from "./ferryd.fixture.js";
+import { checksPass, freshVerdict, listed } from "./migration-checks.fixture.js";
 
 /** As in migrate.test.ts: every workload but mix, which starves on this 2-core host. */
 const WORK = "work=counters,queues,bound,memwriter";
@@ -109,34 +110,6 @@ function migTxBytes(ns: string): number {
     { stats64: { tx: { bytes: number } } },
   ];
   return link.stats64.tx.bytes;
-}
-
-async function listed(d: Ferryd, name: string): Promise<boolean> {
-  return (await d.client.call("listDomains")).some((x) => x.name === name);
-}
-
-/** The domain's console on `d` shows the resume `n` and a passing verdict after it. */
-async function checksPass(d: Ferryd, name: string, n: number, cpus: number): Promise<void> {
-  const con = await Console.open(d.client, name);
-  try {
-    await con.until(new RegExp(`^suspend: resumed ${n} new-domain cpus=${cpus}$`, "m"));
-    const v = await con.until(new RegExp(`^CHECK (ok|FAIL) .*resume=${n}\\)?$`, "m"));
-    assert.equal(v[1], "ok", con.text.slice(-2000));
-  } finally {
-    con.close();
-  }
-}
-
-/** A periodic verdict printed after now must pass: the guest runs on, whole. */
-async function freshVerdict(d: Ferryd, name: string): Promise<void> {
-  const con = await Console.open(d.client, name);
-  try {
-    await new Promise((r) => setTimeout(r, 300)); // the history arrives first
-    const v = await con.until(/^CHECK (ok|FAIL) .*(round|resume)=\d+\)?$/m, con.text.length);
-    assert.equal(v[1], "ok", con.text.slice(-1500));
-  } finally {
-    con.close();
-  }
 }
 
 describe("ferry migrate between two network namespaces over a veth pair", { skip: skip ?? false }, () => {
@@ -229,7 +202,7 @@ describe("ferry migrate between two network namespaces over a veth pair", { skip
         [false, true],
         "listed on the destination only",
       );
-      await checksPass(to, name, i, 4);
+      assert.equal(await checksPass(to, name, i, "new-domain"), 4);
       [from, to, fromNs] = [to, from, fromNs === NS_A ? NS_B : NS_A];
     }
     assert.equal(from, da, "back on A");
@@ -272,6 +245,6 @@ describe("ferry migrate between two network namespaces over a veth pair", { skip
     const again = await da.ferry(["migrate", "--live", "stay", db.migration]);
     assert.equal(again.status, 0, `${again.stderr}\n${da.log}\n${db.log}`);
     assert.deepEqual([await listed(da, "stay"), await listed(db, "stay")], [false, true]);
-    await checksPass(db, "stay", 1, 2);
+    assert.equal(await checksPass(db, "stay", 1, "new-domain"), 2);
   });
 });

@@ -6,28 +6,22 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { MigrateResult } from "../api/schemas.js";
 import { boot, FERRY, Ferryd, KERNEL32, KERNEL64 } from "./ferryd.fixture.js";
-import { checksPass, freshVerdict, listed } from "./migration-checks.fixture.js";
+import { checksPass, freshVerdict, listed, twoDaemons } from "./migration-checks.fixture.js";
 
 const WORK = "work=all";
 
 describe("ferry migrate between two daemons", () => {
-  let a: Ferryd;
-  let b: Ferryd;
-  before(async () => {
-    [a, b] = await Promise.all([Ferryd.start(), Ferryd.start()]);
-  });
-  after(async () => {
-    await Promise.all([a.stop(), b.stop()]);
-  });
+  const daemons = twoDaemons();
 
   for (const [xlen, kernel] of [
     [64, KERNEL64],
     [32, KERNEL32],
   ] as const) {
     test(`a 4-vCPU RV${xlen} guest at work moves back and forth, live and not, and its checks pass each time`, async () => {
+      const [a, b] = daemons();
       const name = `mig${xlen}`;
       const con = await boot(
         a,
@@ -55,6 +49,7 @@ describe("ferry migrate between two daemons", () => {
   }
 
   test("on a terminal, ferry migrate --live draws a progress bar, then prints its rounds and a summary", async (t) => {
+    const [a, b] = daemons();
     const script = spawnSync("script", ["--version"]);
     if (script.error !== undefined) return t.skip("no `script` here to give the CLI a terminal");
     t.after(() => b.client.call("destroy", { name: "tty" }).catch(() => {}));
@@ -86,6 +81,7 @@ describe("ferry migrate between two daemons", () => {
   });
 
   test("failures leave the domain running on the source", async (t) => {
+    const [a, b] = daemons();
     t.after(() => a.client.call("destroy", { name: "stay" }).catch(() => {}));
     t.after(() => b.client.call("destroy", { name: "stay" }).catch(() => {}));
     const con = await boot(
@@ -127,6 +123,7 @@ describe("ferry migrate between two daemons", () => {
   });
 
   test("a destination killed in the middle of a live migration: the source keeps the domain", async (t) => {
+    const [a] = daemons();
     const c = await Ferryd.start();
     t.after(() => c.stop("SIGKILL"));
     t.after(() => a.client.call("destroy", { name: "victim" }).catch(() => {}));

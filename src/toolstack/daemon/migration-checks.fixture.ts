@@ -1,10 +1,26 @@
 /**
- * What the daemon migration tests ask of a domain after a move, through a daemon's API: is
- * it listed there, did the guest's own check after resume N pass, does a periodic verdict
- * printed from now on pass.
+ * What the daemon migration tests share: a pair of ferryds, and what they ask of a domain
+ * after a move, through a daemon's API: is it listed there, did the guest's own check after
+ * resume N pass, does a periodic verdict printed from now on pass.
  */
 import assert from "node:assert/strict";
-import { Console, type Ferryd } from "./ferryd.fixture.js";
+import { after, before } from "node:test";
+import { Console, Ferryd } from "./ferryd.fixture.js";
+
+/** Two ferryds for the tests of a describe block: started before them, stopped after. */
+export function twoDaemons(): () => [Ferryd, Ferryd] {
+  let pair: [Ferryd, Ferryd] | undefined;
+  before(async () => {
+    pair = await Promise.all([Ferryd.start(), Ferryd.start()]);
+  });
+  after(async () => {
+    await Promise.all((pair ?? []).map((d) => d.stop()));
+  });
+  return () => {
+    if (pair === undefined) throw new Error("the daemons did not start");
+    return pair;
+  };
+}
 
 export async function listed(d: Ferryd, name: string): Promise<boolean> {
   return (await d.client.call("listDomains")).some((x) => x.name === name);
