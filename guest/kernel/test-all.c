@@ -145,8 +145,11 @@ static const char *t_sleep(void) {
 }
 
 /* preemption: two threads bound to one CPU; the first spins without yielding until the
- * second has run, which only the quantum timer can allow. */
+ * second has run, which only the quantum timer can allow. They are created by a thread
+ * bound to that CPU too: queued from another CPU, the second would poke it, and the poke
+ * (not a tick) could switch the spinner out. */
 static volatile int b_ran, a_saw;
+static const char *preempt_result;
 static void hog(void *arg) {
   uint64 dl = deadline_ms(2000);
   while (!b_ran && !expired(dl))
@@ -158,19 +161,30 @@ static void other(void *arg) {
   b_ran = 1;
   (void)arg;
 }
-static const char *t_preempt(void) {
+static void preempt_here(void *arg) {
   int id = cpuid();
   b_ran = a_saw = 0;
   uint32 ticks = cpus[id].ntick;
   struct thread *a = thread_create_bound("hog", hog, 0, id, why, sizeof why);
   struct thread *b = a ? thread_create_bound("other", other, 0, id, why, sizeof why) : 0;
-  if (!a || !b)
-    return why;
+  if (!a || !b) {
+    preempt_result = why;
+    return;
+  }
   thread_join(a);
   thread_join(b);
   if (!a_saw)
-    return "a thread that never yields was not preempted within 2 s";
-  return cpus[id].ntick != ticks ? 0 : "no quantum tick";
+    preempt_result = "a thread that never yields was not preempted within 2 s";
+  else
+    preempt_result = cpus[id].ntick != ticks ? 0 : "no quantum tick";
+  (void)arg;
+}
+static const char *t_preempt(void) {
+  struct thread *t = thread_create_bound("preempt", preempt_here, 0, cpuid(), why, sizeof why);
+  if (!t)
+    return why;
+  thread_join(t);
+  return preempt_result;
 }
 
 /* balancing: 2N spinners created here must spread to every online CPU. */
