@@ -40,6 +40,7 @@
  * body is buffered, a control frame's CRC once it is whole. A record frame's CRC and body are
  * the image decoder's to check (it gets the frame's bytes unchanged, as views).
  */
+import { ChunkQueue } from "../snapshot/chunk-queue.js";
 import { crc32c } from "../snapshot/crc32c.js";
 import { MAX_JSON_BODY } from "../snapshot/image-codec.js";
 import { MigrationError } from "./migration-error.js";
@@ -215,11 +216,7 @@ type Phase = "magic" | "head" | "body";
  * must not change once pushed (record frames keep views of it).
  */
 export class FrameParser {
-  /** Bytes taken into the magic and whole or partial frames so far. */
-  bytesRead = 0;
-  private readonly queue: Uint8Array[] = [];
-  private queueOffset = 0;
-  private queued = 0;
+  private readonly input = new ChunkQueue();
   private phase: Phase = "magic";
   private readonly magic = new Uint8Array(STREAM_MAGIC.length);
   private readonly head = new Uint8Array(FRAME_HEADER_SIZE);
@@ -235,16 +232,19 @@ export class FrameParser {
   /** `peer` names the sender of these bytes in messages: "the source", "the destination". */
   constructor(private readonly peer: string) {}
 
+  /** Bytes taken into the magic and whole or partial frames so far. */
+  get bytesRead(): number {
+    return this.input.bytesRead;
+  }
+
   push(chunk: Uint8Array): void {
     if (this.failure !== undefined) throw this.failure;
-    if (chunk.length === 0) return;
-    this.queue.push(chunk);
-    this.queued += chunk.length;
+    this.input.push(chunk);
   }
 
   /** True when no partial magic or frame is held: the stream may end here. */
   get atBoundary(): boolean {
-    return this.queued === 0 && this.filled === 0 && this.phase === "head";
+    return this.input.queued === 0 && this.filled === 0 && this.phase === "head";
   }
 
   /** Where the stream stopped, when it ends away from a boundary. */
@@ -344,34 +344,14 @@ export class FrameParser {
 
   /** Copies queued bytes into `target` from `this.filled`; true once it is full. */
   private fill(target: Uint8Array): boolean {
-    while (this.filled < target.length && this.queued > 0) {
-      const n = this.consume(target.length - this.filled, (piece) => target.set(piece, this.filled));
-      this.filled += n;
-    }
+    this.filled = this.input.read(this.filled, target.length, (piece, at) => target.set(piece, at));
     return this.filled === target.length;
   }
 
   /** Moves views of queued bytes to `this.segments` until they hold `size` bytes; true then. */
   private take(size: number): boolean {
-    while (this.filled < size && this.queued > 0) {
-      this.filled += this.consume(size - this.filled, (piece) => this.segments.push(piece));
-    }
+    this.filled = this.input.read(this.filled, size, (piece) => this.segments.push(piece));
     return this.filled === size;
-  }
-
-  /** Hands up to `max` bytes of the first queued chunk to `use`; returns how many. */
-  private consume(max: number, use: (piece: Uint8Array) => void): number {
-    const chunk = this.queue[0]!;
-    const n = Math.min(max, chunk.length - this.queueOffset);
-    use(chunk.subarray(this.queueOffset, this.queueOffset + n));
-    this.queueOffset += n;
-    this.queued -= n;
-    this.bytesRead += n;
-    if (this.queueOffset === chunk.length) {
-      this.queue.shift();
-      this.queueOffset = 0;
-    }
-    return n;
   }
 
   private fail(message: string): never {

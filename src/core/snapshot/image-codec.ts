@@ -52,6 +52,7 @@
  * decoder, which must therefore not change afterwards (ImageDecoder says more).
  */
 import { PAGE_SIZE } from "../memory/guest-memory.js";
+import { ChunkQueue } from "./chunk-queue.js";
 import { crc32c } from "./crc32c.js";
 import {
   type DomainRecord,
@@ -293,17 +294,13 @@ interface Pending {
  * the decoder then stays failed and every later call throws the same error.
  */
 export class ImageDecoder {
-  /** Bytes of the stream decoded so far: for progress reports (the whole stream once done). */
-  bytesRead = 0;
   /** The header, once decoded. */
   header: ImageHeader | undefined;
   /** Optional records of unknown types checked and skipped. */
   skipped = 0;
 
   private readonly maxJsonBody: number;
-  private readonly queue: Uint8Array[] = [];
-  private queueOffset = 0;
-  private queued = 0;
+  private readonly input = new ChunkQueue();
   private phase: Phase = "header";
   private readonly headerBytes = new Uint8Array(HEADER_SIZE);
   private readonly recordHead = new Uint8Array(RECORD_HEADER_SIZE);
@@ -324,6 +321,11 @@ export class ImageDecoder {
     this.maxJsonBody = options.maxJsonBody ?? MAX_JSON_BODY;
   }
 
+  /** Bytes of the stream decoded so far: for progress reports (the whole stream once done). */
+  get bytesRead(): number {
+    return this.input.bytesRead;
+  }
+
   /** True once the end record has been decoded. */
   get done(): boolean {
     return this.phase === "done";
@@ -333,8 +335,7 @@ export class ImageDecoder {
     this.rethrow();
     if (chunk.length === 0) return;
     if (this.phase === "done") this.fail(`data follows the end record, at byte ${this.bytesRead}`);
-    this.queue.push(chunk);
-    this.queued += chunk.length;
+    this.input.push(chunk);
   }
 
   /** The next decoded item, or undefined when more bytes are needed (or after the end). */
@@ -355,11 +356,12 @@ export class ImageDecoder {
   finish(): void {
     this.rethrow();
     if (this.phase === "done") {
-      if (this.queued > 0) this.fail(`data follows the end record, at byte ${this.bytesRead}`);
+      if (this.input.queued > 0) this.fail(`data follows the end record, at byte ${this.bytesRead}`);
       return;
     }
     // next() drains the queue unless it returns an item: bytes left mean items were not taken.
-    if (this.queued > 0) throw new Error("ImageDecoder.finish() called before next() returned undefined");
+    if (this.input.queued > 0)
+      throw new Error("ImageDecoder.finish() called before next() returned undefined");
     this.fail(this.truncation());
   }
 
@@ -395,7 +397,7 @@ export class ImageDecoder {
           this.index++;
           this.lastName = p.name ?? `optional type ${p.type}`;
           this.phase = record?.type === "end" ? "done" : "record-header";
-          if (this.phase === "done" && this.queued > 0) {
+          if (this.phase === "done" && this.input.queued > 0) {
             this.fail(`data follows the end record, at byte ${this.bytesRead}`);
           }
           if (record === undefined) {
@@ -405,7 +407,7 @@ export class ImageDecoder {
           return { kind: "record", record, index: this.index - 1, offset: p.offset };
         }
         case "done":
-          if (this.queued > 0) this.fail(`data follows the end record, at byte ${this.bytesRead}`);
+          if (this.input.queued > 0) this.fail(`data follows the end record, at byte ${this.bytesRead}`);
           return undefined;
       }
     }
@@ -428,24 +430,9 @@ export class ImageDecoder {
     });
   }
 
-  /**
-   * Hands queued bytes to `sink`, as views of the queued chunks with their position from
-   * `this.filled`, until `this.filled` reaches `size`; true once it has.
-   */
+  /** Reads queued bytes into `sink` until `this.filled` reaches `size`; true once it has. */
   private consume(size: number, sink: (piece: Uint8Array, at: number) => void): boolean {
-    while (this.filled < size && this.queued > 0) {
-      const chunk = this.queue[0]!;
-      const n = Math.min(size - this.filled, chunk.length - this.queueOffset);
-      sink(chunk.subarray(this.queueOffset, this.queueOffset + n), this.filled);
-      this.filled += n;
-      this.queueOffset += n;
-      this.queued -= n;
-      this.bytesRead += n;
-      if (this.queueOffset === chunk.length) {
-        this.queue.shift();
-        this.queueOffset = 0;
-      }
-    }
+    this.filled = this.input.read(this.filled, size, sink);
     return this.filled === size;
   }
 
