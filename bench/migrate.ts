@@ -428,7 +428,8 @@ async function ferryRun(ctx: Context, w: Workload, n: number): Promise<FerryRun>
   }
 }
 
-function failedFerryRun(failure: string, sourceVerdicts: number, warmup: Warmup | null): FerryRun {
+/** What every failed run says, Ferry's or QEMU's. */
+function failedOutcome(failure: string, warmup: Warmup | null) {
   return {
     migrated: false,
     survived: false,
@@ -437,6 +438,12 @@ function failedFerryRun(failure: string, sourceVerdicts: number, warmup: Warmup 
     totalMs: Number.NaN,
     downtimeMs: Number.NaN,
     pauseMs: Number.NaN,
+  };
+}
+
+function failedFerryRun(failure: string, sourceVerdicts: number, warmup: Warmup | null): FerryRun {
+  return {
+    ...failedOutcome(failure, warmup),
     resumedMs: null,
     bytes: Number.NaN,
     pagesSent: Number.NaN,
@@ -627,13 +634,7 @@ async function qemuRun(ctx: Context, w: Workload, n: number): Promise<QemuRun> {
 
 function failedQemuRun(failure: string, sourceVerdicts: number, warmup: Warmup | null): QemuRun {
   return {
-    migrated: false,
-    survived: false,
-    failure,
-    warmup,
-    totalMs: Number.NaN,
-    downtimeMs: Number.NaN,
-    pauseMs: Number.NaN,
+    ...failedOutcome(failure, warmup),
     reported: { totalMs: Number.NaN, downtimeMs: Number.NaN, setupMs: Number.NaN },
     bytes: Number.NaN,
     precopyBytes: Number.NaN,
