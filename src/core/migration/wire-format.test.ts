@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { concat } from "../snapshot/image-bytes.fixture.js";
 import { encodeRecord } from "../snapshot/image-codec.js";
 import { MigrationError } from "./migration-error.js";
 import {
@@ -24,16 +25,6 @@ import {
   u32Body,
   u64Body,
 } from "./wire-format.js";
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 const page = new Uint8Array(4096).map((_, i) => i * 7);
 const stream = concat([

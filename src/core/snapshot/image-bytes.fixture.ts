@@ -1,5 +1,6 @@
 /**
- * Helpers the image tests share (image-codec.test.ts, image-restore.test.ts): test code only.
+ * Helpers the image tests share (image-codec.test.ts, image-restore.test.ts) and the
+ * migration wire-format test: test code only.
  */
 
 /** The chunks joined into one array, as a file or a stream would hold them. */
