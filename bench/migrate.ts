@@ -47,9 +47,10 @@
  * `max-bandwidth` lifted (its default is 32 MiB/s), then `migrate tcp:127.0.0.1:PORT` until its
  * MIGRATION event says completed. Times come from QMP event timestamps (one host clock):
  * totalMs from the source's MIGRATION setup to the destination's RESUME, downtimeMs from the
- * source's STOP to its MIGRATION completed (QEMU's own definition: the destination's load is
- * not in it), pauseMs from the source's STOP to the destination's RESUME (the guest-visible
- * pause, measured as Ferry's is). query-migrate's own total-time and downtime are kept under
+ * source's STOP to the destination's RESUME (the guest stopped on one host until it runs on
+ * the other: the issue's definition, Ferry's too), sourceDowntimeMs from the source's STOP to
+ * its MIGRATION completed (QEMU's own definition, which leaves out the destination's load),
+ * pauseMs the same as downtimeMs (QEMU stops its guest at once: no cooperative suspend). query-migrate's own total-time and downtime are kept under
  * `reported`: QEMU 7.2 sometimes reports 0 for both after a migration of over a second.
  * bytes: ram.transferred (the RAM stream, page headers included; the device state, a few KiB,
  * is not counted); rounds: ram.dirty-sync-count. The written pages are counted from a
@@ -254,9 +255,14 @@ interface FerryRun extends Outcome {
 interface QemuRun extends Outcome {
   /** The source's MIGRATION setup event to the destination's RESUME event. */
   totalMs: number;
-  /** The source's STOP event to its MIGRATION completed event (QEMU's own definition). */
+  /**
+   * The source's STOP event to the destination's RESUME event: the guest stopped here until
+   * it runs there, the issue's definition, as Ferry's downtimeMs (its suspend call to RESUMED).
+   */
   downtimeMs: number;
-  /** The source's STOP event to the destination's RESUME event. */
+  /** The source's STOP event to its MIGRATION completed event (QEMU's own definition: the destination's load is not in it). */
+  sourceDowntimeMs: number;
+  /** The source's STOP event to the destination's RESUME event (QEMU has no cooperative suspend before its STOP). */
   pauseMs: number;
   /** query-migrate's total-time, downtime and setup-time (QEMU 7.2 sometimes says 0 for both). */
   reported: { totalMs: number; downtimeMs: number; setupMs: number };
@@ -606,7 +612,8 @@ async function qemuRun(ctx: Context, w: Workload, n: number): Promise<QemuRun> {
       failure,
       warmup,
       totalMs: at(resumed, setup),
-      downtimeMs: at(ended, stopped),
+      downtimeMs: at(resumed, stopped),
+      sourceDowntimeMs: at(ended, stopped),
       pauseMs: at(resumed, stopped),
       reported: {
         totalMs: info["total-time"] ?? Number.NaN,
@@ -635,6 +642,7 @@ async function qemuRun(ctx: Context, w: Workload, n: number): Promise<QemuRun> {
 function failedQemuRun(failure: string, sourceVerdicts: number, warmup: Warmup | null): QemuRun {
   return {
     ...failedOutcome(failure, warmup),
+    sourceDowntimeMs: Number.NaN,
     reported: { totalMs: Number.NaN, downtimeMs: Number.NaN, setupMs: Number.NaN },
     bytes: Number.NaN,
     precopyBytes: Number.NaN,
@@ -721,6 +729,7 @@ async function measureWorkload(
     const q = {
       totalMs: med(qemuRuns, (r) => r.totalMs),
       downtimeMs: med(qemuRuns, (r) => r.downtimeMs),
+      sourceDowntimeMs: med(qemuRuns, (r) => r.sourceDowntimeMs),
       pauseMs: med(qemuRuns, (r) => r.pauseMs),
       bytes: med(qemuRuns, (r) => r.bytes),
     };
@@ -866,7 +875,7 @@ export async function benchMigrate(options: MigrateBenchOptions): Promise<object
       "ferry.pauseMs: the suspend request (the cooperative protocol begins: the guest's work stops) to the destination's RESUMED; phases: ms from the suspend request to suspended, sent, ready, commit, resumed",
       "ferry.resumedMs: the suspend request to the destination console's 'suspend: resumed' line (every CPU back)",
       "ferry.bytes: everything on the wire; ferry.rounds: pre-copy rounds plus the final one",
-      "qemu.totalMs: source MIGRATION setup to destination RESUME; qemu.downtimeMs: source STOP to source MIGRATION completed; qemu.pauseMs: source STOP to destination RESUME (QMP event timestamps); reported: query-migrate's own figures",
+      "qemu.totalMs: source MIGRATION setup to destination RESUME; qemu.downtimeMs and pauseMs: source STOP to destination RESUME (as Ferry's: the guest stopped on one host until it runs on the other); qemu.sourceDowntimeMs: source STOP to source MIGRATION completed, QEMU's own definition (QMP event timestamps); reported: query-migrate's own figures",
       "qemu.bytes: ram.transferred (RAM stream, page headers included); qemu.rounds: ram.dirty-sync-count",
       "survived: the destination guest printed a fresh passing verdict within 5 s (Ferry: after its resume line with every CPU and a passing resume verdict) and no CHECK FAIL or panic",
       "ratio = Ferry / QEMU of the medians: below 1, Ferry is better (writtenMiBps: below 1, Ferry's guest dirtied less)",

@@ -96,6 +96,9 @@ export class DeterministicRunner implements DomainRunner {
     this.entries.push(this.entryFor(domain, backend));
   }
 
+  /** Nothing to build ahead: a vCPU here is an object, made in addRestored. */
+  prepare(_domain: Domain): void {}
+
   async addRestored(
     domain: Domain,
     states: readonly VcpuState[],
@@ -172,7 +175,7 @@ export class DeterministicRunner implements DomainRunner {
   }
 
   async release(domain: Domain): Promise<void> {
-    this.entry(domain);
+    if (!this.entries.some((e) => e.domain === domain)) return; // prepared only: nothing was built
     domain.destroy();
     this.pv.detach(domain.id);
     this.entries = this.entries.filter((e) => e.domain !== domain);

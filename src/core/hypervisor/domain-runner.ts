@@ -23,9 +23,17 @@ export interface DomainRunner {
   /** Boots a new domain (it runs when the runner runs). */
   add(domain: Domain): void;
   /**
-   * Adds a restored domain: its memory is filled; the vCPUs named by `states` (by id) get
-   * them and the others start down; its PV state comes from `pv`; guest time continues
-   * from `guestTime`. On failure nothing of the domain is left on the runner.
+   * Gets ready for `addRestored(domain, …)` while the domain's memory is still being filled:
+   * whatever the runner needs per domain and can build early (the parallel runner: the vCPU
+   * threads, attached and held) is built now, so that adding it later — inside a restore's
+   * or a migration's downtime — does not wait for it. The domain does not run until it is
+   * added. `release(domain)` undoes it.
+   */
+  prepare(domain: Domain): void;
+  /**
+   * Adds a restored domain (prepared or not): its memory is filled; the vCPUs named by
+   * `states` (by id) get them and the others start down; its PV state comes from `pv`; guest
+   * time continues from `guestTime`. On failure nothing of the domain is left on the runner.
    */
   addRestored(
     domain: Domain,
@@ -50,7 +58,7 @@ export interface DomainRunner {
   vcpuStates(domain: Domain): Promise<VcpuState[]>;
   /** Ends a domain and stops its vCPUs; its PV state stays until `release`. */
   destroy(domain: Domain): Promise<void>;
-  /** Destroys the domain if it still exists and forgets it, PV state included. */
+  /** Destroys the domain if it still exists and forgets it, PV state included (prepared ones too). */
   release(domain: Domain): Promise<void>;
   /**
    * Lets guests run until `done()` is true or `timeoutMs` pass (of guest time in

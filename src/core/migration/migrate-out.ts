@@ -20,11 +20,13 @@
  * Pre-copy: dirty logging on, round 0 sends every non-zero page while the guest runs, each
  * later round the pages dirtied during the one before; precopy-policy.ts decides when to
  * stop. A page is copied before it is hashed and sent (page-hashes.ts), and not sent at all
- * when the destination already holds the same contents. The final round, with the guest
- * stopped, sends the last dirty pages straight from guest RAM.
+ * when the destination already holds the same contents. The final round begins with the
+ * suspend request: while a cooperative guest suspends it still writes, and those pages go
+ * at once; once it has stopped, the last dirty pages go straight from guest RAM.
  */
 import type { Domain } from "../hypervisor/domain.js";
 import type { DomainRunner } from "../hypervisor/domain-runner.js";
+import { TICKS_PER_MS } from "../hypervisor/host-clock.js";
 import type { PageRun } from "../memory/dirty-log.js";
 import { isZeroPage, PAGE_SIZE } from "../memory/page.js";
 import { configRecord, imageHeader, stateRecords } from "../snapshot/capture-domain.js";
@@ -131,6 +133,7 @@ class Sender {
   private heldAs: SaveMode | undefined;
   private suspendedAt = 0;
   private logging = false;
+  private finalRoundBegun = false;
   private committing = false;
 
   constructor(
@@ -160,8 +163,7 @@ class Sender {
     try {
       await this.handshake();
       if (this.live) await this.precopy();
-      const state = await this.suspend();
-      await this.finalRound();
+      const state = await this.finalRound();
       await this.out.write(state.flatMap((r) => encodeRecord(r)));
       await this.out.write([encodeControl(Command.STATE_COMPLETE, u64Body(this.out.bytes))]);
       this.progress("final", this.rounds.at(-1));
@@ -248,8 +250,11 @@ class Sender {
     }
   }
 
-  /** Stops the guest (cooperatively, or a pause) and takes its state records. */
-  private async suspend(): Promise<DomainRecord[]> {
+  /**
+   * Stops the guest: cooperatively (live: sending what it writes meanwhile), or a pause.
+   * `suspendedAt` is when it stopped: for a cooperative suspend, the guest's suspend call.
+   */
+  private async suspend(round: number): Promise<number> {
     this.progress("suspend");
     if (!this.domain.running) {
       throw new MigrationError(
@@ -259,28 +264,75 @@ class Sender {
     if (this.mode === "transparent") {
       await this.runner.pause(this.domain);
       this.heldAs = "transparent";
-    } else {
-      try {
-        const timeoutMs = this.options.suspendTimeoutMs;
-        const got = await suspendDomain(
-          this.runner,
-          this.domain,
-          timeoutMs === undefined ? {} : { timeoutMs },
-        );
-        this.heldAs = got;
-        if (got !== "cooperative") {
-          throw new MigrationError("the guest withdrew control/feature-suspend while it was being migrated");
-        }
-      } catch (e) {
-        // A guest that acknowledged late may have suspended after all: it is resumed too.
-        if (this.heldAs === undefined && this.domain.suspended) this.heldAs = "cooperative";
-        if (e instanceof SuspendError) {
-          throw new MigrationError(e.message.replace(/; it keeps running$/, ""), { cause: e });
-        }
-        throw e;
-      }
+      this.suspendedAt = performance.now();
+      return 0;
     }
-    this.suspendedAt = performance.now();
+    const timeoutMs = this.options.suspendTimeoutMs;
+    const suspending = suspendDomain(this.runner, this.domain, timeoutMs === undefined ? {} : { timeoutMs });
+    let pages = 0;
+    try {
+      if (this.live) pages = await this.sendWhileSuspending(suspending, round);
+      const got = await suspending;
+      this.heldAs = got;
+      if (got !== "cooperative") {
+        throw new MigrationError("the guest withdrew control/feature-suspend while it was being migrated");
+      }
+    } catch (e) {
+      // A guest that acknowledged late may have suspended after all: it is resumed too.
+      if (this.heldAs === undefined && this.domain.suspended) this.heldAs = "cooperative";
+      if (e instanceof SuspendError) {
+        throw new MigrationError(e.message.replace(/; it keeps running$/, ""), { cause: e });
+      }
+      throw e;
+    }
+    // The suspend call's guest time dates it on the host clock (guest time runs with it), so
+    // the downtime includes the moments before this side noticed.
+    const agoMs = (this.runner.guestTime(this.domain) - this.domain.shared.suspendTime) / TICKS_PER_MS;
+    const now = performance.now();
+    this.suspendedAt = now - Math.min(Math.max(agoMs, 0), now - this.t0);
+    return pages;
+  }
+
+  /**
+   * Live, cooperative: between the suspend request and the suspend call the guest
+   * acknowledges, parks its other CPUs and downs them, still writing memory. What it writes
+   * then goes out at once, not after the suspend call, when every page sent is downtime.
+   * Returns the pages sent once `suspending` has settled (whatever its outcome), the pages
+   * still dirty left in `pending`. A failure to send is thrown only then, so that a guest
+   * that suspended meanwhile is known to be suspended (and is resumed).
+   */
+  private async sendWhileSuspending(suspending: Promise<unknown>, round: number): Promise<number> {
+    let settled = false;
+    const done = suspending.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    let pages = 0;
+    let pending = this.pending;
+    try {
+      while (!settled) {
+        if (pending.length > 0) {
+          const candidates = countPages(pending);
+          pages += await this.sendPages(pagesOf(pending), { copy: true, skipZero: false }, round, candidates);
+        } else {
+          await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 1))]);
+        }
+        pending = await this.runner.harvestDirty(this.domain);
+      }
+    } catch (e) {
+      await done;
+      throw e;
+    }
+    this.pending = pending;
+    return pages;
+  }
+
+  /** The state records of the stopped guest. */
+  private async stateRecords(): Promise<DomainRecord[]> {
     try {
       return await stateRecords(this.runner, this.domain, this.mode);
     } catch (e) {
@@ -289,29 +341,36 @@ class Sender {
     }
   }
 
-  /** The last memory, with the guest stopped: straight from its RAM. */
-  private async finalRound(): Promise<void> {
+  /**
+   * The final round: it begins with the suspend request, goes on while the guest suspends
+   * (sendWhileSuspending) and ends with the last memory, sent straight from the stopped
+   * guest's RAM while vCPU 0's context comes from its thread. Returns the state records.
+   */
+  private async finalRound(): Promise<DomainRecord[]> {
     const round = this.rounds.length; // after the pre-copy rounds, one report each
     await this.out.write([encodeControl(Command.ROUND, u32Body(round, ROUND_FINAL))]);
+    this.finalRoundBegun = true;
     const start = performance.now();
     const before = this.out.bytes;
-    let pages: number;
+    let pages = await this.suspend(round);
+    const state = this.stateRecords();
+    state.catch(() => undefined); // awaited below, unless sending the pages fails first
     if (!this.live) {
-      pages = await this.sendPages(allPages(this.pages), { copy: false, skipZero: true }, round, this.pages);
+      pages += await this.sendPages(allPages(this.pages), { copy: false, skipZero: true }, round, this.pages);
     } else {
       const last = await this.runner.harvestDirty(this.domain);
       this.domain.memory.dirty.disable();
       this.logging = false;
       const atMost = Math.min(this.pages, countPages(this.pending) + countPages(last));
-      pages = await this.sendPages(
+      pages += await this.sendPages(
         mergePages(this.pending, last, this.pages),
         { copy: false, skipZero: false },
         round,
         atMost,
       );
     }
-    const ms = performance.now() - start;
-    this.rounds.push(roundReport(round, pages, this.out.bytes - before, ms, 0, true));
+    this.rounds.push(roundReport(round, pages, this.out.bytes - before, performance.now() - start, 0, true));
+    return await state;
   }
 
   private async commit(): Promise<MigrationReport> {
@@ -370,7 +429,7 @@ class Sender {
       if (performance.now() - reported >= SEND_PROGRESS_MS) {
         reported = performance.now();
         const fraction = Math.min(1, scanned / Math.max(candidates, 1));
-        this.progress("send", undefined, { round, final: !this.logging, fraction });
+        this.progress("send", undefined, { round, final: this.finalRoundBegun, fraction });
       }
     };
     for (const pfn of pfns) {

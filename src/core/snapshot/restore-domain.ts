@@ -10,8 +10,9 @@
  * cleanly with its end record and everything has been checked — the header, the order and
  * count of the records, every page number and size, the vCPU states, the event channel and
  * store states (their own importers are strict) — is the domain handed to the runner. A bad
- * image gives one ImageError naming what is wrong, with nothing left behind: the Domain
- * object is dropped and the runner and its PvHost never saw it.
+ * image gives one ImageError naming what is wrong, with nothing left behind: what the runner
+ * prepared for the domain while its memory arrived (runner.prepare: the parallel runner's
+ * vCPU threads) is released, and the runner never added it nor its PvHost attached it.
  *
  * Cooperative images: vCPU 0 continues after its suspend call with a1 = 0 ("resumed in a new
  * domain"); the other vCPUs start down, and the guest creates them from its jump buffers.
@@ -68,6 +69,23 @@ export async function restoreDomainFrom(
   options: RestoreOptions,
 ): Promise<Domain> {
   checkHeader(header);
+  const built: { domain?: Domain } = {};
+  try {
+    return await restoreInto(runner, header, records, options, built);
+  } catch (e) {
+    // The threads prepared for the domain, if it got that far; the runner never added it.
+    if (built.domain !== undefined) await runner.release(built.domain);
+    throw e;
+  }
+}
+
+async function restoreInto(
+  runner: DomainRunner,
+  header: ImageHeader,
+  records: AsyncIterable<DomainRecord> | Iterable<DomainRecord>,
+  options: RestoreOptions,
+  built: { domain?: Domain },
+): Promise<Domain> {
   let domain: Domain | undefined;
   const singles = new Map<string, DomainRecord>();
   const vcpuRecords: RecordOf<"vcpu">[] = [];
@@ -79,6 +97,9 @@ export async function restoreDomainFrom(
     if (count++ === 0) {
       if (type !== "domain-config") throw new ImageError("the first record is not domain-config");
       domain = createDomain(header, r as RecordOf<"domain-config">, options);
+      built.domain = domain;
+      // Its threads get ready while the memory arrives (a migration's rounds, a file's pages).
+      runner.prepare(domain);
       continue;
     }
     switch (type) {

@@ -28,6 +28,7 @@ import { RunRequest, Slot } from "../../core/hypervisor/domain-shared-state.js";
 import { epochTicks } from "../../core/hypervisor/host-clock.js";
 import type { PvBackend } from "../../core/hypervisor/pv-backend.js";
 import { PvHost, type PvRestore } from "../../core/hypervisor/pv-host.js";
+import { SbiError } from "../../core/hypervisor/sbi-numbers.js";
 import type { VcpuState } from "../../core/hypervisor/vcpu-state.js";
 import type { PageRun } from "../../core/memory/dirty-log.js";
 import { PvMailbox } from "./pv-mailbox.js";
@@ -65,6 +66,10 @@ interface Entry {
   readonly domain: Domain;
   readonly control: VcpuControl;
   readonly workers: VcpuWorkerHandle[];
+  /** The domain's PV services; undefined while it is only prepared (its vCPUs run nothing). */
+  backend: PvBackend | undefined;
+  /** Prepared for addRestored and not added yet: held, and nothing may resume it. */
+  prepared: boolean;
   /** Paused by `pause()`, as opposed to between two `run()` calls. */
   userPaused: boolean;
   crash: VcpuWorkerError | undefined;
@@ -76,6 +81,8 @@ interface Entry {
 
 const DEFAULT_SLICE = 20_000;
 const DEFAULT_POLL_MS = 5;
+/** How often waitFor looks at its condition. */
+const WAIT_POLL_MS = 1;
 /** How long harvestDirty waits for a vCPU to finish the slice it was in. */
 const CATCH_UP_LIMIT_MS = 10_000;
 /** Looks harvestDirty takes at once (setImmediate) before it waits a millisecond between looks. */
@@ -110,7 +117,20 @@ export class ParallelRunner implements DomainRunner {
     const backend = this.pv.attach(domain);
     domain.setRunRequest(RunRequest.PAUSE);
     domain.boot(epochTicks());
-    this.start(domain, backend);
+    const e = this.start(domain);
+    e.backend = backend;
+    if (this.running) void this.resume(e);
+  }
+
+  /**
+   * Starts (or takes from the spares) and attaches the vCPU threads of a domain that
+   * addRestored will add: a thread takes milliseconds to attach and build its vCPU, which
+   * would otherwise be spent inside the downtime. They run nothing until then.
+   */
+  prepare(domain: Domain): void {
+    if (this.entries.has(domain)) throw new Error(`domain ${domain.name} is already on this runner`);
+    domain.setRunRequest(RunRequest.PAUSE);
+    this.start(domain).prepared = true;
   }
 
   async addRestored(
@@ -120,12 +140,17 @@ export class ParallelRunner implements DomainRunner {
     guestTime: number,
     options: AddRestoredOptions = {},
   ): Promise<void> {
-    if (this.entries.has(domain)) throw new Error(`domain ${domain.name} is already on this runner`);
+    const prepared = this.entries.get(domain);
+    if (prepared !== undefined && !prepared.prepared) {
+      throw new Error(`domain ${domain.name} is already on this runner`);
+    }
     checkRestoredStates(domain, states);
     const backend = this.pv.attach(domain, pv);
     domain.setRunRequest(RunRequest.PAUSE);
     domain.shared.timeBase = epochTicks() - guestTime;
-    const e = this.start(domain, backend, false);
+    const e = prepared ?? this.start(domain);
+    e.backend = backend;
+    e.prepared = false;
     // Held as if pause() had been called: run() leaves it alone until unpause().
     e.userPaused = options.paused === true;
     try {
@@ -147,7 +172,7 @@ export class ParallelRunner implements DomainRunner {
 
   async release(domain: Domain): Promise<void> {
     const e = this.entries.get(domain);
-    if (e === undefined) throw new Error(`domain ${domain.name} is not on this runner`);
+    if (e === undefined) return; // released already (a failed addRestored releases its domain)
     domain.destroy();
     await this.finish(e);
     this.entries.delete(domain);
@@ -156,16 +181,21 @@ export class ParallelRunner implements DomainRunner {
 
   async waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
     const until = performance.now() + timeoutMs;
-    while (!done() && performance.now() < until) await delay(this.pollMs, undefined);
+    // Every millisecond: a migration waits here for its guest to suspend, and the wait's
+    // lag past the suspend call is downtime.
+    while (!done() && performance.now() < until) await delay(WAIT_POLL_MS, undefined);
     return done();
   }
 
-  private start(domain: Domain, backend: PvBackend, resume = true): Entry {
+  /** Builds the domain's entry and its vCPU threads, held (RUN = PAUSE) until resumed. */
+  private start(domain: Domain): Entry {
     const control = new VcpuControl(domain.vcpus);
     const entry: Entry = {
       domain,
       control,
       workers: [],
+      backend: undefined,
+      prepared: false,
       userPaused: false,
       crash: undefined,
       finished: undefined,
@@ -173,7 +203,9 @@ export class ParallelRunner implements DomainRunner {
     };
     this.entries.set(domain, entry);
     const descriptor = domain.descriptor();
-    const serve = (vcpu: number, fid: number, args: readonly number[]) => backend.call(vcpu, fid, args);
+    // A prepared domain's vCPUs run nothing, so they make no PV call before it has a backend.
+    const serve = (vcpu: number, fid: number, args: readonly number[]): readonly [number, number] =>
+      entry.backend?.call(vcpu, fid, args) ?? [SbiError.FAILED, 0];
     for (let vcpu = 0; vcpu < domain.vcpus; vcpu++) {
       const mailbox = new PvMailbox();
       const data = {
@@ -193,7 +225,6 @@ export class ParallelRunner implements DomainRunner {
         ),
       );
     }
-    if (resume && this.running) void this.resume(entry);
     return entry;
   }
 
@@ -340,7 +371,7 @@ export class ParallelRunner implements DomainRunner {
   }
 
   private async resume(e: Entry): Promise<void> {
-    if (!e.domain.running || e.userPaused || e.finished !== undefined) return;
+    if (!e.domain.running || e.userPaused || e.prepared || e.finished !== undefined) return;
     e.domain.setRunRequest(RunRequest.RUN);
     await Promise.all(e.workers.map((w) => w.request({ type: "run" }).catch(() => undefined)));
   }

@@ -7,7 +7,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { ImageError } from "../../core/snapshot/domain-image.js";
 import { GuestSession } from "../../core/snapshot/guest-session.fixture.js";
+import { restoreDomain } from "../../core/snapshot/restore-domain.js";
 import { ParallelRunner } from "./parallel-runner.js";
 
 async function cycles(xlen: 32 | 64, vcpus: number, count: number): Promise<void> {
@@ -49,4 +51,36 @@ for (const xlen of [64, 32] as const) {
 // 1 to 16 is covered in deterministic mode.
 test("an 8-vCPU guest saves, restores and cancels (parallel, rv64)", async () => {
   await cycles(64, 8, 3);
+});
+
+test("a restore prepares the vCPU threads while memory arrives, and a bad image leaves none behind (parallel, rv64)", async () => {
+  const runner = new ParallelRunner({ pollMs: 1, spareWorkers: 4 });
+  const s = new GuestSession(runner, {
+    kernel: readFileSync("guest/images/kernel-rv64.elf"),
+    vcpus: 4,
+    bootargs: "work=all",
+    timeoutMs: 60_000,
+  });
+  const elsewhere = new ParallelRunner({ pollMs: 1, spareWorkers: 4 });
+  const stop = new AbortController();
+  const running = runner.run({ onConsole: s.append, keepAlive: true, signal: stop.signal });
+  try {
+    assert.ok(await s.announced(), s.tail());
+    const { image, verdict } = await s.cycle("restore");
+    assert.match(verdict, /^CHECK ok /, s.tail());
+    // Cut short: every page arrives (the threads are prepared at domain-config), no end record.
+    const truncated = { header: image.header, records: image.records.filter((r) => r.type !== "end") };
+    await assert.rejects(restoreDomain(elsewhere, truncated, { id: 7 }), ImageError);
+    assert.equal(elsewhere.active, false, "the prepared domain and its threads are gone");
+    const restored = await restoreDomain(elsewhere, image, { id: 7, paused: true });
+    assert.equal(elsewhere.active, true);
+    await elsewhere.release(restored);
+    assert.equal(elsewhere.active, false);
+  } finally {
+    await runner.release(s.domain);
+    stop.abort();
+    await running;
+    await runner.close();
+    await elsewhere.close();
+  }
 });

@@ -42,34 +42,38 @@ describe("a migration between two daemons cut at each stream boundary", () => {
     );
     con.close();
 
-    // One whole migration through the proxy, to learn the boundaries; then back, directly.
-    const whole = await CuttingProxy.start(b.migration);
-    await a.client.call("migrate", { name: NAME, body: { target: whole.address } });
-    await whole.close();
-    const boundaries = whole.boundaries;
-    const index = (direction: string, what: number): number =>
-      boundaries.findIndex((x) => x.direction === direction && x.what === what) + 1;
-    const readyAt = index("back", Command.READY);
-    const commitAt = index("out", Command.COMMIT);
-    const resumedAt = index("back", Command.RESUMED);
-    assert.ok(readyAt > 4 && commitAt > readyAt && resumedAt > commitAt, JSON.stringify(boundaries));
-    await b.client.call("migrate", { name: NAME, body: { target: a.migration } });
-
+    // Cut at boundary k = 1, 2, … until the cut falls on RESUMED, the last frame. What to
+    // expect is read from what the proxy forwarded in that very run: the count of memory
+    // records grows with the guest's memory, so the boundaries of one run are not another's.
     const seen = { before: 0, inDoubt: 0 };
-    for (let k = 1; k < resumedAt; k++) {
+    for (let k = 1; ; k++) {
       const proxy = await CuttingProxy.start(b.migration, k);
-      const at = `cut at boundary ${k} (${JSON.stringify(boundaries[k - 1])})`;
+      let at = `cut at boundary ${k}`;
       try {
         const error = await a.client.call("migrate", { name: NAME, body: { target: proxy.address } }).then(
-          () => assert.fail(`${at}: the migration succeeded`),
+          () => undefined,
           (e: unknown) => e,
         );
-        assert.ok(proxy.cut, at);
+        assert.ok(proxy.cut, `${at}: no cut (the stream is shorter)`);
+        const forwarded = proxy.boundaries.slice(0, k);
+        const cut = forwarded.at(-1)!;
+        at = `cut at boundary ${k} (${JSON.stringify(cut)})`;
+        const was = (direction: string, what: number): boolean =>
+          forwarded.some((x) => x.direction === direction && x.what === what);
+        const ready = was("back", Command.READY);
+        const committed = was("out", Command.COMMIT);
+        if (error === undefined) {
+          // Cut after RESUMED, the stream's last frame: the source had it all.
+          assert.ok(was("back", Command.RESUMED), `${at}: the migration succeeded`);
+          await freshVerdict(b, NAME);
+          await b.client.call("migrate", { name: NAME, body: { target: a.migration } });
+          break;
+        }
         assert.ok(error instanceof ClientError && error.code === "failed", `${at}: ${error}`);
         // Cut after READY reached the source, it may see the end of the connection before
         // it sends COMMIT (a plain failure) or after (in doubt): both are right.
         if (!/is in doubt/.test(error.message)) {
-          assert.ok(k <= readyAt, `${at}: a plain failure after the commit went out: ${error.message}`);
+          assert.ok(!committed, `${at}: a plain failure after the commit went out: ${error.message}`);
           seen.before++;
           assert.match(error.message, /it keeps running here$/, at);
           assert.equal((await a.client.call("domainInfo", { name: NAME })).state, "running", at);
@@ -77,11 +81,12 @@ describe("a migration between two daemons cut at each stream boundary", () => {
           await freshVerdict(a, NAME);
           continue;
         }
-        assert.ok(k >= readyAt, `${at}: in doubt before READY: ${error.message}`);
+        assert.ok(ready, `${at}: in doubt before READY: ${error.message}`);
         seen.inDoubt++;
         assert.match(error.message, /is in doubt.*`ferry unpause cut` resumes it here/, at);
         assert.equal((await a.client.call("domainInfo", { name: NAME })).state, "suspended", at);
-        if (k >= commitAt) {
+        if (committed) {
+          await waitUntil(() => listed(b, NAME), `${at}: the destination runs it`);
           assert.equal((await b.client.call("domainInfo", { name: NAME })).state, "running", at);
           await freshVerdict(b, NAME);
           await a.client.call("destroy", { name: NAME });
@@ -100,7 +105,7 @@ describe("a migration between two daemons cut at each stream boundary", () => {
         await proxy.close();
       }
     }
-    assert.ok(seen.before >= 6 && seen.inDoubt >= 1, JSON.stringify(seen));
+    assert.ok(seen.before >= 6 && seen.inDoubt >= 2, JSON.stringify(seen));
     await freshVerdict(a, NAME);
   });
 });
