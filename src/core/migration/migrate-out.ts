@@ -452,8 +452,10 @@ class Sender {
           continue;
         }
         hashes.record(pfn);
+        batch.push({ pfn, data, crc: hashes.a }); // a is the page's CRC-32C: the record's checksum reuses it
+      } else {
+        batch.push({ pfn, data });
       }
-      batch.push({ pfn, data });
       if (batch.length === PAGES_PER_BATCH) await flush();
     }
     if (batch.length > 0) await flush();

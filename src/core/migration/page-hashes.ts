@@ -20,7 +20,7 @@ const WORDS = PAGE_SIZE / 4;
 
 export class PageHashes {
   private readonly hashes: Uint32Array;
-  /** The hashes of the last page given to `hash`. */
+  /** The hashes of the last page given to `hash`; `a` is its CRC-32C (the sender reuses it as such). */
   a = 0;
   b = 0;
 

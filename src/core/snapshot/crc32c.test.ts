@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { crc32c, crc32cImplementation, crc32cPortable } from "./crc32c.js";
+import { crc32c, crc32cConcat, crc32cImplementation, crc32cPortable } from "./crc32c.js";
 import { STAGE_SIZE } from "./crc32c-wasm.js";
 
 const IMPLEMENTATIONS = [
@@ -111,5 +111,24 @@ test("crc32c() continues over chunks: crc32c(b, crc32c(a)) is crc32c(a ++ b)", (
       crc = f(data.subarray(at, at + step), crc);
     }
     assert.equal(crc, whole, `${name}: many uneven chunks`);
+  }
+});
+
+test("crc32cConcat() gives the CRC of two pieces joined from the pieces' CRCs alone", () => {
+  for (const [la, lb] of [
+    [0, 0],
+    [0, 4096],
+    [1, 1],
+    [37, 4096],
+    [4096, 4096],
+    [12, 100],
+    [300, 65_536],
+  ] as const) {
+    const a = random(la, la + 1);
+    const b = random(lb, lb + 7);
+    const joined = new Uint8Array(la + lb);
+    joined.set(a);
+    joined.set(b, la);
+    assert.equal(crc32cConcat(crc32c(a), crc32c(b), lb), reference(joined), `${la} + ${lb} bytes`);
   }
 });

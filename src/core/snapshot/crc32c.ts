@@ -104,3 +104,48 @@ export function crc32cPortable(data: Uint8Array, crc = 0): number {
   for (; i < n; i++) c = (c >>> 8) ^ t[(c ^ data[i]!) & 0xff]!;
   return ~c >>> 0;
 }
+
+/**
+ * The CRC-32C of `a ++ b` from `crcA` = crc32c(a) and `crcB` = crc32c(b), without reading
+ * either: crc32c(b, crcA) = shift(crcA) ^ crc32c(b), where shift(s) is the CRC register s
+ * carried through `lengthB` zero bytes with no conditioning — a linear map on 32 bits, built
+ * once per length into four byte tables (the migration sender hashes every page it sends
+ * anyway, so a memory record's checksum comes from the pages' CRCs at four lookups each).
+ */
+export function crc32cConcat(crcA: number, crcB: number, lengthB: number): number {
+  const t = shiftTables(lengthB);
+  const s = crcA >>> 0;
+  return (
+    (t[s & 0xff]! ^
+      t[0x100 + ((s >>> 8) & 0xff)]! ^
+      t[0x200 + ((s >>> 16) & 0xff)]! ^
+      t[0x300 + (s >>> 24)]! ^
+      crcB) >>>
+    0
+  );
+}
+
+const SHIFTS = new Map<number, Int32Array>();
+
+/** shift(s) for s = v << 8k, at [k * 256 + v]: the map applied byte by byte of the register. */
+function shiftTables(length: number): Int32Array {
+  let t = SHIFTS.get(length);
+  if (t !== undefined) return t;
+  if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`bad length ${length}`);
+  const bit = new Int32Array(32);
+  for (let b = 0; b < 32; b++) {
+    let c = 1 << b;
+    for (let i = 0; i < length; i++) c = (c >>> 8) ^ TABLE[c & 0xff]!;
+    bit[b] = c;
+  }
+  t = new Int32Array(4 * 256);
+  for (let k = 0; k < 4; k++) {
+    for (let v = 0; v < 256; v++) {
+      let m = 0;
+      for (let b = 0; b < 8; b++) if (v & (1 << b)) m ^= bit[8 * k + b]!;
+      t[k * 256 + v] = m;
+    }
+  }
+  SHIFTS.set(length, t);
+  return t;
+}

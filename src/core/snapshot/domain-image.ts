@@ -70,6 +70,12 @@ export interface MemoryPage {
   /** Page number from the start of the domain's RAM. */
   readonly pfn: number;
   readonly data: Uint8Array;
+  /**
+   * crc32c(data), when whoever built the record has it (the migration sender hashes every
+   * page it sends): the record's checksum is then derived from it, not read from the page
+   * again. Never decoded: a reader checks the record's own checksum.
+   */
+  readonly crc?: number;
 }
 
 export type DomainRecord =

@@ -218,6 +218,22 @@ test("encodeRecord() passes page data through as views of the pages given, mergi
   assert.equal(chunks[3]!.byteOffset, 5 * 4096);
 });
 
+test("encodeRecord() derives a memory record's checksum from its pages' CRCs when they come with them", () => {
+  const pages = [page(1), page(2), page(5)];
+  const plain = concat(encodeRecord({ type: "memory", pages }));
+  const derived = concat(
+    encodeRecord({ type: "memory", pages: pages.map((p) => ({ ...p, crc: crc32c(p.data) })) }),
+  );
+  assert.deepEqual(derived, plain);
+  // A wrong one is the writer's bug, and the reader's own check catches it.
+  const wrong = concat(encodeRecord({ type: "memory", pages: pages.map((p) => ({ ...p, crc: 1 })) }));
+  const decoder = new ImageDecoder();
+  decoder.push(encodeHeader(HEADER));
+  assert.equal(decoder.next()?.kind, "header");
+  decoder.push(wrong);
+  assert.throws(() => decoder.next(), /checksum mismatch/);
+});
+
 test("ImageDecoder hands out memory pages as views of the pushed chunks, copying only pages a chunk boundary cuts and short pieces", () => {
   const record = concat(encodeRecord({ type: "memory", pages: [page(1), page(2), page(5)] }));
   const bytes = concat([encodeHeader(HEADER), record]);

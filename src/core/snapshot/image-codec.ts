@@ -53,7 +53,7 @@
  */
 import { PAGE_SIZE } from "../memory/guest-memory.js";
 import { ChunkQueue } from "./chunk-queue.js";
-import { crc32c } from "./crc32c.js";
+import { crc32c, crc32cConcat } from "./crc32c.js";
 import {
   type DomainRecord,
   IMAGE_MAGIC,
@@ -177,7 +177,7 @@ export function encodeRecord(record: DomainRecord, options: EncodeOptions = {}):
   const version = options.version ?? IMAGE_VERSION;
   switch (record.type) {
     case "memory":
-      return encodeRawRecord(RECORD_TYPES.memory, 0, memoryBody(record.pages, options.pageSize ?? PAGE_SIZE));
+      return memoryRecord(record.pages, options.pageSize ?? PAGE_SIZE);
     case "end":
       return encodeRawRecord(RECORD_TYPES.end, 0, []);
     default: {
@@ -197,9 +197,15 @@ export function encodeRecord(record: DomainRecord, options: EncodeOptions = {}):
 
 /**
  * Frames a body of any type and flags: [type, flags, length] + body chunks + CRC. For records
- * this Ferry does not define (optional extensions) and for tests of the reader.
+ * this Ferry does not define (optional extensions) and for tests of the reader. `bodyCrc`
+ * continues the checksum over the body, for a caller that can derive it without reading it.
  */
-export function encodeRawRecord(type: number, flags: number, body: readonly Uint8Array[]): Uint8Array[] {
+export function encodeRawRecord(
+  type: number,
+  flags: number,
+  body: readonly Uint8Array[],
+  bodyCrc?: (headCrc: number) => number,
+): Uint8Array[] {
   let length = 0;
   for (const c of body) length += c.length;
   if (!isU32(length)) throw new ImageError(`cannot encode a record body of ${length} bytes`);
@@ -209,10 +215,22 @@ export function encodeRawRecord(type: number, flags: number, body: readonly Uint
   dv.setUint16(2, flags, true);
   dv.setUint32(4, length, true);
   let crc = crc32c(head);
-  for (const c of body) crc = crc32c(c, crc);
+  if (bodyCrc !== undefined) crc = bodyCrc(crc);
+  else for (const c of body) crc = crc32c(c, crc);
   const tail = new Uint8Array(RECORD_CRC_SIZE);
   new DataView(tail.buffer).setUint32(0, crc, true);
   return [head, ...body, tail];
+}
+
+/** A memory record; its checksum from the pages' own CRCs when every page carries one. */
+function memoryRecord(pages: readonly MemoryPage[], pageSize: number): Uint8Array[] {
+  const body = memoryBody(pages, pageSize);
+  if (!pages.every((p) => p.crc !== undefined)) return encodeRawRecord(RECORD_TYPES.memory, 0, body);
+  return encodeRawRecord(RECORD_TYPES.memory, 0, body, (crc) => {
+    let c = crc32c(body[0]!, crc); // the page count and numbers; the data follow in page order
+    for (const p of pages) c = crc32cConcat(c, p.crc!, pageSize);
+    return c;
+  });
 }
 
 function memoryBody(pages: readonly MemoryPage[], pageSize: number): Uint8Array[] {
