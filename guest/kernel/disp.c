@@ -40,12 +40,15 @@ static void poke_idle(void) {
     }
 }
 
-/* The online CPU with the shortest queue (racy reads: a hint). One always exists: the
- * last online CPU cannot be taken offline. */
-static int anycpu(void) {
+/* The online CPU other than except (-1: none excepted) with the shortest queue (racy
+ * reads: a hint). One always exists: the last online CPU cannot be taken offline, and a
+ * CPU that drains (the one excepted) was not online when its pass began, so another was,
+ * and stays so until the pass ends (drain). */
+static int anycpu(int except) {
   int best = -1;
   for (int i = 0; i < NCPU; i++)
-    if (cpus[i].state == CPU_ONLINE && (best < 0 || cpus[i].rq.n < cpus[best].rq.n))
+    if (i != except && cpus[i].state == CPU_ONLINE &&
+        (best < 0 || cpus[i].rq.n < cpus[best].rq.n))
       best = i;
   if (best < 0)
     panic("anycpu: no online cpu");
@@ -53,17 +56,17 @@ static int anycpu(void) {
 }
 
 /* Queues a RUNNABLE, switched-out thread; the caller holds t->lock. It goes to its bound
- * CPU, else where it last ran if that CPU is online and its queue is not 2 longer than
- * the shortest, else to the least busy online CPU. (Stealing alone does not spread load:
- * a CPU that always has its own thread to run never steals, so every thread created on
- * one CPU would stay there.) */
-void setrunq(struct thread *t) {
+ * CPU, else where it last ran if that CPU is online, not except, and its queue is not 2
+ * longer than the shortest, else to the least busy online CPU but except. (Stealing alone
+ * does not spread load: a CPU that always has its own thread to run never steals, so every
+ * thread created on one CPU would stay there.) */
+static void runq_put(struct thread *t, int except) {
   if (t->state != T_RUNNABLE)
     panic("setrunq: %s not RUNNABLE", t->name);
   int id = t->bound >= 0 ? t->bound : t->cpu;
   if (t->bound < 0) {
-    int best = anycpu();
-    if (cpus[id].state != CPU_ONLINE || cpus[id].rq.n > cpus[best].rq.n + 1)
+    int best = anycpu(except);
+    if (id == except || cpus[id].state != CPU_ONLINE || cpus[id].rq.n > cpus[best].rq.n + 1)
       id = best;
   }
   struct runq *q = &cpus[id].rq;
@@ -83,6 +86,10 @@ void setrunq(struct thread *t) {
     poke(id);
   else if (n > 1)
     poke_idle();
+}
+
+void setrunq(struct thread *t) {
+  runq_put(t, -1);
 }
 
 /* Takes the first thread of q, or the first unbound one; 0 if none. */
@@ -122,14 +129,18 @@ static struct thread *steal(struct cpu *c) {
   return t;
 }
 
-/* Moves everything queued on a CPU that is not online to online CPUs. */
+/* Moves everything queued on a CPU that was not online when this pass began to other
+ * online CPUs. Never back onto c: cpu_online may have marked it online since (its cross-
+ * call waits for this pass to end), and then other CPUs queue threads here and c, its
+ * queue just emptied, looks the least busy: each thread drained back would be taken again,
+ * for ever, with interrupts off, and the cross-call never answered. */
 static void drain(struct cpu *c) {
   struct thread *t;
   while ((t = take(&c->rq, 0)) != 0) {
     if (t->bound == c - cpus)
       panic("drain: %s is bound to offline cpu %d", t->name, (int)(c - cpus));
     acquire(&t->lock);
-    setrunq(t);
+    runq_put(t, c - cpus);
     release(&t->lock);
   }
 }

@@ -1,7 +1,8 @@
 /*
  * test=all, part two (test-all.c has the harness): cross-calls, pause_cpus/start_cpus
  * with the default and a replacement handler, CPU offline refusals, offline semantics
- * (no threads, still cross-calls and pauses) and power off/on through HSM.
+ * (no threads, still cross-calls and pauses), power off/on through HSM, and CPUs brought
+ * online while their idle loop may still be draining.
  */
 #include "types.h"
 #include "cpu.h"
@@ -306,6 +307,59 @@ static const char *t_power(void) {
   return res;
 }
 
+/* Yielders: unbound threads that yield again at once, so that every online CPU keeps
+ * queueing threads on whichever online CPU has the shortest queue (setrunq). */
+static volatile int yield_stop;
+static void yielder(void *arg) {
+  (void)arg;
+  while (!yield_stop)
+    yield();
+}
+
+/* Pokes CPU x with IPIs without pause: an offline CPU then runs idle pass after idle pass
+ * instead of waiting in wfi. */
+static volatile int poke_cpu = -1;
+static void poker(void *arg) {
+  (void)arg;
+  while (!yield_stop) {
+    int x = poke_cpu;
+    if (x >= 0)
+      ipi_send(cpubit(x));
+    yield();
+  }
+}
+
+/* CPU x offline and online again (every other time powered off and on in between), over
+ * and over, while it is poked and yielders run. An idle pass of an offline CPU drains its
+ * queue; cpu_online may mark the CPU online during one, and at once the others queue
+ * threads there (its queue is the shortest). The drain must move them elsewhere: put back
+ * on x, each would be taken again for ever with interrupts off, and x would never answer
+ * cpu_online's cross-call (xc_call panics). */
+static const char *t_online_drain(void) {
+  int x = other_cpu();
+  char r[120];
+  struct thread *t[3 * NCPU + 1];
+  int n = 3 * ncpus_online();
+  yield_stop = 0;
+  poke_cpu = x;
+  for (int i = 0; i <= n; i++)
+    if (!(t[i] = thread_create(i < n ? "yielder" : "poker", i < n ? yielder : poker, 0)))
+      panic("t_online_drain: no thread");
+  const char *res = 0;
+  for (int k = 0; k < 100 && !res; k++) {
+    int power = k % 2 == 1;
+    if (cpu_offline(x, r, sizeof r) < 0 ||
+        (power && (cpu_poweroff(x, r, sizeof r) < 0 || cpu_poweron(x, r, sizeof r) < 0)) ||
+        cpu_online(x, r, sizeof r) < 0)
+      res = FAILF("cycle %d on cpu %d: %s", k, x, r);
+  }
+  yield_stop = 1;
+  for (int i = 0; i <= n; i++)
+    thread_join(t[i]);
+  poke_cpu = -1;
+  return res;
+}
+
 int test_cpu(int (*report)(const char *name, const char *why)) {
   int multi = ncpus_online() >= 2;
   report("xcall.one", t_xcall_one());
@@ -315,5 +369,6 @@ int test_cpu(int (*report)(const char *name, const char *why)) {
   report("offline.refuse_last", t_refuse_last());
   report("offline", multi ? t_offline() : "skip: 1 cpu");
   report("power", multi ? t_power() : "skip: 1 cpu");
+  report("online.drain", multi ? t_online_drain() : "skip: 1 cpu");
   return 0;
 }

@@ -164,6 +164,10 @@ export class Vcpu implements Firmware {
         return "stopped";
       case HartState.STOPPED:
         return "stopped";
+      case HartState.RESUME_PENDING:
+        // Claimed by a hart_start or vcpu_up on another thread, which sets START_PENDING and
+        // then wakes this one: still stopped. (Run now, it would go on after its hart_stop.)
+        return "stopped";
       case HartState.SUSPENDED:
         if (!this.wakeFromSuspend()) return "idle";
         break;
