@@ -21,25 +21,37 @@
  * descheduled guest dirties less than asked; compare the two emulators' rates before their
  * bytes), and migrates it live with a downtime target of 50 ms.
  *
- * Ferry: two DomainManagers in this process, each on its own ParallelRunner (as two ferryd
- * would run them, with 4 spare vCPU threads each as ferryd keeps), the destination's fed by a
- * TCP listener on 127.0.0.1 as ferryd's migration listener does (`acceptMigration` over
- * `tcpChannel`); the source runs `manager.migrate(name, { target, live: true, downtimeMs: 50 })`,
- * which is what `ferry migrate --live` runs. From its MigrateResult: totalMs (handshake to the
- * destination's RESUMED), downtimeMs (the guest's PV suspend call to RESUMED), bytes on the
- * wire, the rounds (pre-copy rounds and the final one, with pages, dirty rates and bandwidth)
- * and why pre-copy stopped. The bench adds pauseMs: from the suspend *request* (the "suspend"
- * progress phase; the guest then acknowledges, parks its other CPUs at a barrier and downs
- * them, so its work stops there) to the destination's RESUMED (the time the destination hands
- * that frame to TCP) — it includes the cooperative protocol that downtimeMs leaves out — with
- * the `phases` in between; and resumedMs: from the suspend request to the destination
- * console's `suspend: resumed` line (every CPU re-created: the guest is whole again).
- * Survived: the destination's console shows `suspend: resumed 1 new-domain cpus=4`, then a
- * passing `CHECK ok work=… resume=1`, then a fresh periodic `CHECK ok work=… round=N` within
- * 5 s of that verdict, and no `CHECK FAIL` or `panic:` anywhere (nor on the source before).
- * Caveat: both managers share this process's main thread, so the sender's and the receiver's
- * work are serialised (two hosts would overlap them), and the host's 2 cores with every vCPU
- * thread.
+ * Ferry: two processes, as two hosts (and QEMU's source and destination) would be. The source
+ * is a DomainManager in this process on its own ParallelRunner, with 4 spare vCPU threads as
+ * ferryd keeps (the bench needs its MigrateResult and progress events, and reads the guest's
+ * RAM for the warm-up count); the destination is a real ferryd, a child process started once
+ * for the whole bench (ferryd.ts) on 127.0.0.1 with ports the system picks, driven through its
+ * API (console, destroy). The sender's and the receiver's work thus overlap, each on its own
+ * main thread; both still share the host's 2 cores with every vCPU thread. The source runs
+ * `manager.migrate(name, { target: "127.0.0.1:PORT", live: true, downtimeMs: 50 })` to
+ * ferryd's migration port, which is what `ferry migrate --live` runs. From its MigrateResult:
+ * totalMs (handshake to the destination's RESUMED arriving), downtimeMs (the guest's PV
+ * suspend call to RESUMED arriving), bytes on the wire, the rounds (pre-copy rounds and the
+ * final one, with pages, dirty rates and bandwidth) and why pre-copy stopped. The bench adds
+ * pauseMs and its `phases`, all timed on the source (one clock, no clock of the destination's
+ * needed), in ms from the suspend *request* (the "suspend" progress event; the guest then
+ * acknowledges, parks its other CPUs at a barrier and downs them, so its work stops there):
+ * suspended = pauseMs less downtimeMs (the guest's suspend call); sent = the "final" progress
+ * event (the final round and the state handed to TCP); ready and commit = the "commit"
+ * progress event (the source writes COMMIT the moment the destination's READY arrives and
+ * reports it once TCP took it: one instant seen from here, so the two are equal); resumed =
+ * pauseMs = RESUMED arriving, dated by the source's runner being asked to release its copy
+ * (SourceRunner: that follows RESUMED at once, whereas migrate() resolves only once the
+ * copy's vCPU threads have stopped, 0.15–0.55 s later in trials here). pauseMs includes the
+ * cooperative protocol that downtimeMs leaves out. resumedMs: from the suspend request to the
+ * moment the bench sees the destination's `suspend: resumed` line (every CPU re-created: the
+ * guest is whole again) on the console stream of ferryd's API, followed from RESUMED on — so
+ * it includes that stream's latency (an HTTP chunk on loopback). Survived: the destination's
+ * console shows `suspend: resumed 1 new-domain cpus=4`, then a passing `CHECK ok work=…
+ * resume=1`, then a fresh periodic `CHECK ok work=… round=N` within 5 s of that verdict, and
+ * no `CHECK FAIL` or `panic:` anywhere (nor on the source before). After each run the domain
+ * is destroyed through the API (on the source if the migration failed), so that runs do not
+ * pile up and its name is free again.
  *
  * QEMU: the same ELF and bootargs with `-smp 4 -m 256M`; the destination is started at once
  * with `-incoming defer` and listens (`migrate-incoming tcp:127.0.0.1:0`, the port read back
@@ -50,8 +62,9 @@
  * source's STOP to the destination's RESUME (the guest stopped on one host until it runs on
  * the other: the issue's definition, Ferry's too), sourceDowntimeMs from the source's STOP to
  * its MIGRATION completed (QEMU's own definition, which leaves out the destination's load),
- * pauseMs the same as downtimeMs (QEMU stops its guest at once: no cooperative suspend). query-migrate's own total-time and downtime are kept under
- * `reported`: QEMU 7.2 sometimes reports 0 for both after a migration of over a second.
+ * pauseMs the same as downtimeMs (QEMU stops its guest at once: no cooperative suspend).
+ * query-migrate's own total-time and downtime are kept under `reported`: QEMU 7.2 sometimes
+ * reports 0 for both after a migration of over a second.
  * bytes: ram.transferred (the RAM stream, page headers included; the device state, a few KiB,
  * is not counted); rounds: ram.dirty-sync-count. The written pages are counted from a
  * `pmemsave` of the set. Survived: the destination's console (it printed nothing before: it did
@@ -64,22 +77,21 @@
  * bytes, totalTime, and writtenMiBps (the write rates the two guests kept, for reading the
  * others). Each figure is the median over the runs that migrated; every run starts fresh
  * guests (and QEMUs). A failed migration or a failed check is reported in the JSON, not
- * thrown. QEMUs are killed and the temporary directory removed on every exit path (SIGINT
- * and SIGTERM included).
+ * thrown. ferryd and the QEMUs are killed and the temporary directory removed on every exit
+ * path (SIGINT and SIGTERM included).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:net";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { DOMAIN_RAM_BASE } from "../src/core/hypervisor/domain.js";
+import { DOMAIN_RAM_BASE, type Domain } from "../src/core/hypervisor/domain.js";
 import { parseElf } from "../src/core/machine/elf-loader.js";
 import { isZeroPage } from "../src/core/memory/page.js";
-import type { ByteChannel } from "../src/core/migration/byte-channel.js";
 import { ParallelRunner } from "../src/host/node/parallel-runner.js";
-import { tcpChannel } from "../src/host/node/tcp-channel.js";
-import type { DomainSummary, MigrateResult, Progress } from "../src/toolstack/api/schemas.js";
+import type { MigrateResult, Progress } from "../src/toolstack/api/schemas.js";
+import { ClientError } from "../src/toolstack/client/ferry-client.js";
 import { DomainManager } from "../src/toolstack/daemon/domain-manager.js";
+import { FerrydProcess, followConsole } from "./ferryd.js";
 import { type QemuProcess, Qmp, type QmpEvent, qemuBinary, qemuVersion, startQemu } from "./qemu.js";
 
 const KERNEL = "guest/images/kernel-rv64.elf";
@@ -124,8 +136,31 @@ const messageOf = (e: unknown): string => (e instanceof Error ? e.message : Stri
 /** A failing line of the guest: a failed check or a kernel panic. */
 const FAILURE = /^(CHECK FAIL [^\r\n]*|panic: [^\r\n]*)\r?\n/m;
 
+/**
+ * The source's runner, telling when it is asked to release a domain. After a migration the
+ * source's DomainManager asks that as soon as the destination's RESUMED has arrived (its copy
+ * goes: the microtasks after RESUMED is read, no I/O in between), whereas migrate() resolves
+ * only once that copy's vCPU threads have stopped — 0.15–0.55 s later on this loaded 2-core
+ * host, too late to date RESUMED by.
+ */
+class SourceRunner extends ParallelRunner {
+  private readonly waiting = new Map<string, (at: number) => void>();
+
+  /** Resolves with performance.now() at the next release of the domain named `name`. */
+  nextRelease(name: string): Promise<number> {
+    return new Promise((resolve) => this.waiting.set(name, resolve));
+  }
+
+  override release(domain: Domain): Promise<void> {
+    const at = performance.now();
+    this.waiting.get(domain.name)?.(at);
+    this.waiting.delete(domain.name);
+    return super.release(domain);
+  }
+}
+
 interface Host {
-  readonly runner: ParallelRunner;
+  readonly runner: SourceRunner;
   readonly manager: DomainManager;
   /** The consoles the bench follows, by domain name, from their first byte on this host. */
   readonly consoles: Map<string, ConsoleText>;
@@ -138,36 +173,10 @@ interface Context {
   readonly kernel: string;
   /** The memory writer's first page (the page after the kernel's `end`). */
   readonly setFirstPage: number;
+  /** The source host: this process. */
   readonly source: Host;
-  readonly destination: Host;
-  /** The destination's migration listener. */
-  readonly target: string;
-  /** Each connection the listener took, in order. */
-  readonly accepted: Incoming[];
-}
-
-/** A migration coming in: acceptMigration's outcome, and when the destination sent what. */
-interface Incoming {
-  readonly done: Promise<DomainSummary>;
-  /** performance.now() at the write of each control message (by command). */
-  readonly sentAt: Map<number, number>;
-}
-
-const READY = 0x8008;
-const RESUMED = 0x800a;
-
-/** The channel, with the time each control frame is handed to it noted in `sentAt`. */
-function observed(channel: ByteChannel, sentAt: Map<number, number>): ByteChannel {
-  return {
-    write(chunk: Uint8Array): Promise<void> {
-      // Control frames are written one per chunk (core/migration/message-stream.ts).
-      const command = chunk.length >= 8 ? chunk[0]! | (chunk[1]! << 8) : 0;
-      if (command > 0x8000) sentAt.set(command, performance.now());
-      return channel.write(chunk);
-    },
-    incoming: channel.incoming,
-    close: () => channel.close(),
-  };
+  /** The destination host: a ferryd child process, migrated to on its migration port. */
+  readonly destination: FerrydProcess;
 }
 
 /** What both emulators' runs share. */
@@ -236,10 +245,12 @@ interface FerryRun extends Outcome {
     final: boolean;
   }[];
   /**
-   * Milliseconds from the suspend request to: the guest's suspend call (suspended: RESUMED
-   * less downtimeMs), the final round and the state handed to TCP (sent), the destination's
-   * READY (it holds the domain, checked, paused), COMMIT (commit), the destination's RESUMED
-   * (it runs there: resumed = pauseMs).
+   * Milliseconds from the suspend request to, all seen on the source: the guest's suspend
+   * call (suspended: resumed less downtimeMs), the final round and the state handed to TCP
+   * (sent: the "final" progress event), the destination's READY arriving (it holds the
+   * domain, checked, paused) and COMMIT handed to TCP (ready and commit: both the "commit"
+   * progress event, as the source writes COMMIT the moment READY arrives), the destination's
+   * RESUMED arriving (it runs there: resumed = pauseMs).
    */
   phases: {
     suspended: number;
@@ -334,7 +345,7 @@ async function ferryRun(ctx: Context, w: Workload, n: number): Promise<FerryRun>
   const src = new ConsoleText();
   const dst = new ConsoleText();
   source.consoles.set(name, src);
-  destination.consoles.set(name, dst);
+  let following: Promise<() => void> | undefined;
   await source.manager.create({
     name,
     vcpus: VCPUS,
@@ -342,7 +353,6 @@ async function ferryRun(ctx: Context, w: Workload, n: number): Promise<FerryRun>
     kernel: ctx.kernel,
     cmdline: bootargs(w),
   });
-  let where: Host | undefined = source;
   try {
     if (!(await until(() => /^work started: /m.test(src.text), BOOT_TIMEOUT_MS)))
       throw new Error(`the Ferry guest did not start its work: ${src.text.slice(-500)}`);
@@ -360,12 +370,22 @@ async function ferryRun(ctx: Context, w: Workload, n: number): Promise<FerryRun>
     let suspendAt = Number.NaN;
     let sentAt = Number.NaN;
     let commitAt = Number.NaN;
-    const accepting = ctx.accepted.length;
+    let resumedArrival = Number.NaN;
+    const released = source.runner.nextRelease(name);
+    // The destination's console through its API, from the moment RESUMED arrives here (the
+    // domain is listed there from the commit on; the stream begins with its history, from
+    // the domain's first byte there): the guest prints its resume line after that, tens to
+    // hundreds of ms after RESUMED, and the bench dates the line when it sees it.
+    following = released.then((at) => {
+      resumedArrival = at;
+      return followConsole(destination.client, name, (bytes) => dst.append(bytes));
+    });
+    following.catch(() => {}); // awaited below; a failed migration's release leads nowhere
     let result: MigrateResult;
     try {
       result = await source.manager.migrate(
         name,
-        { target: ctx.target, live: true, downtimeMs: DOWNTIME_TARGET_MS },
+        { target: destination.migration, live: true, downtimeMs: DOWNTIME_TARGET_MS },
         (p: Progress) => {
           if (p.phase === "suspend") suspendAt = performance.now();
           if (p.phase === "final") sentAt = performance.now();
@@ -378,29 +398,30 @@ async function ferryRun(ctx: Context, w: Workload, n: number): Promise<FerryRun>
         },
       );
     } catch (e) {
-      // The source keeps (and resumes) the domain on a failure; anything the destination
-      // took is discarded by acceptMigration itself.
-      await ctx.accepted[accepting]?.done.catch(() => {});
-      return failedFerryRun(`the migration failed: ${messageOf(e)}`, sourceVerdicts, warmup);
+      // The source keeps (and resumes) the domain on a failure; the destination discards
+      // whatever it took by itself.
+      const gone =
+        destination.exit === undefined
+          ? ""
+          : ` (ferryd exited, ${destination.exit}: ${destination.log.slice(-300)})`;
+      return failedFerryRun(`the migration failed: ${messageOf(e)}${gone}`, sourceVerdicts, warmup);
     }
-    where = destination;
-    const incoming = ctx.accepted[accepting];
-    if (incoming === undefined) throw new Error("the destination saw no connection");
-    await incoming.done;
-    const readyAt = incoming.sentAt.get(READY) ?? Number.NaN;
-    const resumedAt = incoming.sentAt.get(RESUMED) ?? Number.NaN;
-    const { survived, failure } =
-      sourceFailure !== undefined
-        ? { survived: false, failure: `before the migration, on the source: ${sourceFailure}` }
-        : await ferrySurvived(dst);
+    let survival: { survived: boolean; failure: string | null };
+    try {
+      await following;
+      survival = await ferrySurvived(dst);
+    } catch (e) {
+      survival = { survived: false, failure: `cannot follow the destination's console: ${messageOf(e)}` };
+    }
+    if (sourceFailure !== undefined)
+      survival = { survived: false, failure: `before the migration, on the source: ${sourceFailure}` };
     return {
       migrated: true,
-      survived,
-      failure,
+      ...survival,
       warmup,
       totalMs: round(result.totalMs),
       downtimeMs: round(result.downtimeMs),
-      pauseMs: round(resumedAt - suspendAt),
+      pauseMs: round(resumedArrival - suspendAt),
       resumedMs: dst.resumedAt === undefined ? null : round(dst.resumedAt - suspendAt),
       bytes: result.bytes,
       pagesSent: result.pagesSent,
@@ -416,21 +437,28 @@ async function ferryRun(ctx: Context, w: Workload, n: number): Promise<FerryRun>
         final: r.final,
       })),
       phases: {
-        suspended: round(resumedAt - result.downtimeMs - suspendAt),
+        suspended: round(resumedArrival - result.downtimeMs - suspendAt),
         sent: round(sentAt - suspendAt),
-        ready: round(readyAt - suspendAt),
+        ready: round(commitAt - suspendAt),
         commit: round(commitAt - suspendAt),
-        resumed: round(resumedAt - suspendAt),
+        resumed: round(resumedArrival - suspendAt),
       },
       sourceVerdicts,
     };
   } finally {
+    following?.then(
+      (unfollow) => unfollow(),
+      () => {},
+    );
     source.consoles.delete(name);
-    destination.consoles.delete(name);
-    for (const host of [source, destination]) {
-      if (host === where || host.manager.list().some((d) => d.name === name))
-        await host.manager.destroy(name).catch(() => {});
-    }
+    // Wherever the domain is now (the source keeps it if the migration failed), it goes, so
+    // that runs do not pile up and its name is free again.
+    if (source.manager.list().some((d) => d.name === name))
+      await source.manager.destroy(name).catch(() => {});
+    await destination.client.call("destroy", { name }).catch((e: unknown) => {
+      if (!(e instanceof ClientError && e.code === "no-such-domain"))
+        say(`could not destroy ${name} on the destination: ${messageOf(e)}`);
+    });
   }
 }
 
@@ -761,7 +789,7 @@ async function measureWorkload(
 }
 
 function startHost(): Host {
-  const runner = new ParallelRunner({ spareWorkers: VCPUS });
+  const runner = new SourceRunner({ spareWorkers: VCPUS });
   const manager = new DomainManager(runner, { ferryVersion: "bench", api: "-", migration: "-" });
   const consoles = new Map<string, ConsoleText>();
   const stop = new AbortController();
@@ -783,26 +811,17 @@ async function stopHost(h: Host): Promise<void> {
   await h.runner.close();
 }
 
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const a = server.address();
-      if (a === null || typeof a === "string") reject(new Error("the listener has no port"));
-      else resolve(a.port);
-    });
-  });
-}
-
 export async function benchMigrate(options: MigrateBenchOptions): Promise<object> {
   const withQemu = qemuBinary(64) !== undefined;
   if (!withQemu) say("qemu-system-riscv64 is not installed: Ferry figures only");
   const loadBefore = loadavg().map((x) => round(x, 2));
   const dir = mkdtempSync(join(tmpdir(), "ferry-bench-migrate-"));
+  let destination: FerrydProcess | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     for (const q of liveQemus) void q.kill();
+    destination?.kill();
     rmSync(dir, { recursive: true, force: true });
-    process.stderr.write(`migrate: ${signal}: QEMUs killed, ${dir} removed\n`);
+    process.stderr.write(`migrate: ${signal}: ferryd and QEMUs killed, ${dir} removed\n`);
     process.exit(130);
   };
   process.once("SIGINT", onSignal);
@@ -816,34 +835,20 @@ export async function benchMigrate(options: MigrateBenchOptions): Promise<object
     const end = parseElf(image).symbols.get("end");
     if (end === undefined) throw new Error(`${KERNEL} has no end symbol`);
     const setFirstPage = Math.ceil((end - DOMAIN_RAM_BASE) / PAGE_SIZE);
+    destination = await FerrydProcess.start();
+    say(
+      `destination: ferryd (pid ${destination.pid}), API ${destination.api}, migration ${destination.migration}`,
+    );
     const source = startHost();
-    const destination = startHost();
-    const accepted: Incoming[] = [];
-    const listener = createServer((socket) => {
-      const sentAt = new Map<number, number>();
-      const done = destination.manager.acceptMigration(observed(tcpChannel(socket), sentAt));
-      done.catch(() => {}); // awaited by the run; never unhandled
-      accepted.push({ done, sentAt });
-    });
     try {
-      const port = await listen(listener);
-      const ctx: Context = {
-        dir,
-        kernel,
-        setFirstPage,
-        source,
-        destination,
-        target: `127.0.0.1:${port}`,
-        accepted,
-      };
+      const ctx: Context = { dir, kernel, setFirstPage, source, destination };
       for (const w of options.workloads)
         workloads.push(await measureWorkload(ctx, w, options.rounds, withQemu));
     } finally {
-      listener.close();
       await stopHost(source);
-      await stopHost(destination);
     }
   } finally {
+    await destination?.stop();
     for (const q of liveQemus) await q.kill();
     rmSync(dir, { recursive: true, force: true });
     process.off("SIGINT", onSignal);
@@ -871,9 +876,10 @@ export async function benchMigrate(options: MigrateBenchOptions): Promise<object
       "live (pre-copy) migration over TCP on 127.0.0.1 of a running guest, after warmupMs of work; downtime target 50 ms on both",
       "every figure is its own median over the runs that migrated; runs[] has each run",
       "writtenMiBps: the write rate the memory writer kept during the warm-up, from the pages of its set found written (warmup); below the rate asked when the guest cannot keep its pace",
-      "ferry.totalMs: handshake to the destination's RESUMED; ferry.downtimeMs: the guest's PV suspend call to RESUMED (MigrateResult)",
-      "ferry.pauseMs: the suspend request (the cooperative protocol begins: the guest's work stops) to the destination's RESUMED; phases: ms from the suspend request to suspended, sent, ready, commit, resumed",
-      "ferry.resumedMs: the suspend request to the destination console's 'suspend: resumed' line (every CPU back)",
+      "ferry: the source in the bench's process, the destination a ferryd child process on 127.0.0.1 (two processes, as QEMU's)",
+      "ferry.totalMs: handshake to the destination's RESUMED arriving at the source; ferry.downtimeMs: the guest's PV suspend call to RESUMED arriving (MigrateResult)",
+      "ferry.pauseMs: the suspend request (the cooperative protocol begins: the guest's work stops) to the destination's RESUMED arriving at the source; phases: ms from the suspend request to suspended (pause less downtime), sent, ready and commit (one instant: COMMIT goes when READY arrives), resumed, all seen on the source",
+      "ferry.resumedMs: the suspend request to the destination console's 'suspend: resumed' line (every CPU back), as seen on ferryd's API console stream",
       "ferry.bytes: everything on the wire; ferry.rounds: pre-copy rounds plus the final one",
       "qemu.totalMs: source MIGRATION setup to destination RESUME; qemu.downtimeMs and pauseMs: source STOP to destination RESUME (as Ferry's: the guest stopped on one host until it runs on the other); qemu.sourceDowntimeMs: source STOP to source MIGRATION completed, QEMU's own definition (QMP event timestamps); reported: query-migrate's own figures",
       "qemu.bytes: ram.transferred (RAM stream, page headers included); qemu.rounds: ram.dirty-sync-count",
