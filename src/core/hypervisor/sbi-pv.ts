@@ -93,6 +93,7 @@ function suspend(v: Vcpu): SbiResult {
   v.shared.suspendTime = v.host.now();
   if (!v.shared.suspend()) return fail(SbiError.FAILED);
   v.hart.stopRequested = true;
+  v.host.domainSuspended?.();
   return ok(SuspendResult.CANCELLED);
 }
 

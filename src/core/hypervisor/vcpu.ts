@@ -42,6 +42,12 @@ export interface VcpuHost {
    * host forwards it there and waits for the answer.
    */
   pvCall(vcpu: number, fid: number, args: readonly number[]): SbiResult;
+  /**
+   * Called on this vCPU's thread once its PV suspend call has suspended the domain. A host
+   * whose toolstack runs on another thread tells it at once: a migration waits for this, and
+   * the wait's lag is downtime.
+   */
+  domainSuspended?(): void;
 }
 
 export type SliceOutcome =

@@ -81,8 +81,6 @@ interface Entry {
 
 const DEFAULT_SLICE = 20_000;
 const DEFAULT_POLL_MS = 5;
-/** How often waitFor looks at its condition. */
-const WAIT_POLL_MS = 1;
 /** How long harvestDirty waits for a vCPU to finish the slice it was in. */
 const CATCH_UP_LIMIT_MS = 10_000;
 /** Looks harvestDirty takes at once (setImmediate) before it waits a millisecond between looks. */
@@ -97,6 +95,8 @@ export class ParallelRunner implements DomainRunner {
   private readonly pollMs: number;
   private readonly workerScript: URL;
   private running = false;
+  /** The naps of waitFor calls in progress, ended by nudge(). */
+  private readonly nudges = new Set<() => void>();
   private onConsole: ((domain: Domain, bytes: Uint8Array) => void) | undefined;
 
   constructor(options: ParallelRunnerOptions = {}) {
@@ -181,10 +181,25 @@ export class ParallelRunner implements DomainRunner {
 
   async waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
     const until = performance.now() + timeoutMs;
-    // Every millisecond: a migration waits here for its guest to suspend, and the wait's
-    // lag past the suspend call is downtime.
-    while (!done() && performance.now() < until) await delay(WAIT_POLL_MS, undefined);
+    // Looked at again after every PV call and suspend (nudge), or every pollMs: a migration
+    // waits here for its guest to suspend, and the wait's lag past the suspend call is downtime.
+    while (!done() && performance.now() < until) {
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          this.nudges.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.min(this.pollMs, Math.max(until - performance.now(), 0)));
+        this.nudges.add(wake);
+      });
+    }
     return done();
+  }
+
+  /** Ends every waitFor's current nap, so that it looks at its condition now. */
+  private nudge(): void {
+    for (const wake of [...this.nudges]) wake();
   }
 
   /** Builds the domain's entry and its vCPU threads, held (RUN = PAUSE) until resumed. */
@@ -220,7 +235,10 @@ export class ParallelRunner implements DomainRunner {
           this.workerScript,
           data,
           (e) => this.crashed(entry, e),
-          () => mailbox.answer(serve),
+          (what) => {
+            if (what === "pv-call") mailbox.answer(serve);
+            this.nudge(); // what waitFor waits for may have happened: a suspend, a store write
+          },
           this.pool.take(),
         ),
       );

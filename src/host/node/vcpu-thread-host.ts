@@ -33,7 +33,13 @@ export class VcpuThreadHost implements VcpuHost {
     private readonly mailbox: PvMailbox,
     /** Tells the main thread a PV call waits in the mailbox. */
     private readonly ring: () => void,
+    /** Tells the main thread the domain has just suspended. */
+    private readonly suspended: () => void,
   ) {}
+
+  domainSuspended(): void {
+    this.suspended();
+  }
 
   pvCall(vcpu: number, fid: number, args: readonly number[]): SbiResult {
     return this.mailbox.call(vcpu, fid, args, this.ring, PV_CALL_WAIT_MS) ?? [SbiError.FAILED, 0];

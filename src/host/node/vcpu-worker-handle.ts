@@ -43,8 +43,8 @@ export class VcpuWorkerHandle {
     script: URL,
     private readonly data: VcpuWorkerData,
     private readonly onCrash: (error: VcpuWorkerError) => void,
-    /** Called when the vCPU waits for a PV call in its mailbox. */
-    private readonly onPvCall: () => void = () => {},
+    /** Called when the vCPU waits for a PV call in its mailbox, or its domain has just suspended. */
+    private readonly onSignal: (what: "pv-call" | "suspended") => void = () => {},
     /** A thread started ahead of need, without workerData (vcpu-worker-pool.ts). */
     spare?: Worker,
   ) {
@@ -86,8 +86,8 @@ export class VcpuWorkerHandle {
   }
 
   private receive(m: VcpuWorkerMessage): void {
-    if (m.type === "pv-call") {
-      this.onPvCall();
+    if (m.type === "pv-call" || m.type === "suspended") {
+      this.onSignal(m.type);
       return;
     }
     if (m.type === "crashed") {

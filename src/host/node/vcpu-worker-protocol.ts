@@ -58,4 +58,9 @@ export interface VcpuPvCall {
   readonly type: "pv-call";
 }
 
-export type VcpuWorkerMessage = VcpuReply | VcpuCrashed | VcpuPvCall;
+/** The vCPU's PV suspend call has just suspended its domain (vCPU 0's thread says so). */
+export interface VcpuSuspended {
+  readonly type: "suspended";
+}
+
+export type VcpuWorkerMessage = VcpuReply | VcpuCrashed | VcpuPvCall | VcpuSuspended;
