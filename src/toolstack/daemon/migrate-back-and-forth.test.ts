@@ -10,18 +10,16 @@
  * bound to every other CPU online at its start) leaves CPU 3 free to be powered off: a CPU
  * with a bound thread refuses, as in Solaris.
  *
- * `npm test` makes 20 moves per XLEN; FERRY_MIGRATE_ROUNDS=100 makes the issue's 100. Runs of
- * 100 found a rare guest panic, once in about 1,000 moves (`xc_call: cpus 0x4 never answered`
- * on hart 0 right after `suspend: resumed N new-domain cpus=3`, i.e. a move made while mix had
- * a CPU powered off): until it is fixed, 100 moves per XLEN fail about one CI run in four, and
- * a red CI lands nothing, so the suite runs 20 (docs/migration.md, "Known problem").
+ * 100 moves per XLEN (FERRY_MIGRATE_ROUNDS=N for fewer while working on it). These runs found
+ * a rare guest panic, once in about 1,000 moves (`xc_call: cpus … never answered`), since
+ * fixed in the guest's dispatcher (docs/migration.md).
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { boot, Console, type Ferryd, KERNEL32, KERNEL64 } from "./ferryd.fixture.js";
 import { checksPass, listed, twoDaemons } from "./migration-checks.fixture.js";
 
-const MOVES = Number(process.env.FERRY_MIGRATE_ROUNDS ?? 20);
+const MOVES = Number(process.env.FERRY_MIGRATE_ROUNDS ?? 100);
 
 /** Sets the domain's online vCPUs and waits for the guest to say it followed. */
 async function vcpuSet(d: Ferryd, name: string, online: number): Promise<void> {
