@@ -12,8 +12,8 @@ import { GuestSession } from "../../core/snapshot/guest-session.fixture.js";
 import { restoreDomain } from "../../core/snapshot/restore-domain.js";
 import { ParallelRunner } from "./parallel-runner.js";
 
-async function cycles(xlen: 32 | 64, vcpus: number, count: number): Promise<void> {
-  // Restores take their vCPU threads from spares started ahead (vcpu-worker-pool.ts).
+/** A runner with spare vCPU threads for restores (vcpu-worker-pool.ts), and a guest at work=all on it. */
+function session(xlen: 32 | 64, vcpus: number): { runner: ParallelRunner; s: GuestSession } {
   const runner = new ParallelRunner({ pollMs: 1, spareWorkers: vcpus });
   const s = new GuestSession(runner, {
     kernel: readFileSync(`guest/images/kernel-rv${xlen}.elf`),
@@ -21,6 +21,11 @@ async function cycles(xlen: 32 | 64, vcpus: number, count: number): Promise<void
     bootargs: "work=all",
     timeoutMs: 60_000,
   });
+  return { runner, s };
+}
+
+async function cycles(xlen: 32 | 64, vcpus: number, count: number): Promise<void> {
+  const { runner, s } = session(xlen, vcpus);
   const stop = new AbortController();
   const running = runner.run({ onConsole: s.append, keepAlive: true, signal: stop.signal });
   try {
@@ -54,13 +59,7 @@ test("an 8-vCPU guest saves, restores and cancels (parallel, rv64)", async () =>
 });
 
 test("a restore prepares the vCPU threads while memory arrives, and a bad image leaves none behind (parallel, rv64)", async () => {
-  const runner = new ParallelRunner({ pollMs: 1, spareWorkers: 4 });
-  const s = new GuestSession(runner, {
-    kernel: readFileSync("guest/images/kernel-rv64.elf"),
-    vcpus: 4,
-    bootargs: "work=all",
-    timeoutMs: 60_000,
-  });
+  const { runner, s } = session(64, 4);
   const elsewhere = new ParallelRunner({ pollMs: 1, spareWorkers: 4 });
   const stop = new AbortController();
   const running = runner.run({ onConsole: s.append, keepAlive: true, signal: stop.signal });
