@@ -177,6 +177,7 @@ export class ParallelRunner implements DomainRunner {
     await this.finish(e);
     this.entries.delete(domain);
     this.pv.detach(domain.id);
+    this.pool.refill(); // a prepared domain may have taken spares
   }
 
   async waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -391,6 +392,9 @@ export class ParallelRunner implements DomainRunner {
   private async resume(e: Entry): Promise<void> {
     if (!e.domain.running || e.userPaused || e.prepared || e.finished !== undefined) return;
     e.domain.setRunRequest(RunRequest.RUN);
+    // Spares taken for this domain are replaced once it runs, not while a restore or an
+    // incoming migration (downtime included) would share the CPU with their start.
+    setImmediate(() => this.pool.refill());
     await Promise.all(e.workers.map((w) => w.request({ type: "run" }).catch(() => undefined)));
   }
 

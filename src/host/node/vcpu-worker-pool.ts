@@ -2,8 +2,9 @@
  * vCPU threads started ahead of need. A worker thread takes tens of milliseconds to start
  * (more on a busy host: it loads the whole emulator), which a restore or an incoming
  * migration would otherwise spend with the domain stopped. The pool keeps `spares` threads
- * that have loaded their code and wait for an `attach` message (vcpu-worker.ts); taking one
- * starts a replacement in the background.
+ * that have loaded their code and wait for an `attach` message (vcpu-worker.ts). Taken ones
+ * are replaced when the owner says (`refill`): starting threads takes CPU time, which the
+ * owner keeps for the restore or migration that took them until its domain runs.
  *
  * Spare threads never keep the process alive (they are unref'd), and one that dies while
  * waiting is dropped, never handed out.
@@ -36,7 +37,6 @@ export class VcpuWorkerPool {
     const worker = this.idle.values().next().value;
     if (worker === undefined) return undefined;
     this.idle.delete(worker);
-    setImmediate(() => this.refill());
     return worker;
   }
 
@@ -48,7 +48,8 @@ export class VcpuWorkerPool {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  private refill(): void {
+  /** Starts threads until `spares` wait again. */
+  refill(): void {
     while (this.idle.size < this.spares) {
       const worker = new Worker(this.script, { workerData: null, name: "vcpu (spare)" });
       worker.unref();
