@@ -165,8 +165,9 @@ export class DeterministicRunner implements DomainRunner {
     return domain.memory.dirty.harvest();
   }
 
-  async vcpuStates(domain: Domain): Promise<VcpuState[]> {
-    return this.entry(domain).vcpus.map((v) => captureVcpuState(v));
+  async vcpuStates(domain: Domain, ids?: readonly number[]): Promise<VcpuState[]> {
+    const vcpus = this.entry(domain).vcpus;
+    return (ids === undefined ? vcpus : ids.map((i) => vcpus[i]!)).map((v) => captureVcpuState(v));
   }
 
   /** Ends a domain now; its vCPUs never run again. */

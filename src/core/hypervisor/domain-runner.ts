@@ -54,8 +54,8 @@ export interface DomainRunner {
    * it once right after enabling the log, before copying memory, for the same reason.
    */
   harvestDirty(domain: Domain): Promise<PageRun[]>;
-  /** Every vCPU's state; the domain must be paused or suspended. */
-  vcpuStates(domain: Domain): Promise<VcpuState[]>;
+  /** The states of the vCPUs `ids` (every vCPU by default), in that order; the domain must be paused or suspended. */
+  vcpuStates(domain: Domain, ids?: readonly number[]): Promise<VcpuState[]>;
   /** Ends a domain and stops its vCPUs; its PV state stays until `release`. */
   destroy(domain: Domain): Promise<void>;
   /** Destroys the domain if it still exists and forgets it, PV state included (prepared ones too). */

@@ -91,7 +91,9 @@ export async function stateRecords(
   }
   const backend = runner.pv.backend(domain.id);
   if (backend === undefined) throw new ImageError(`domain ${domain.name} has no PV state on this runner`);
-  const all = await runner.vcpuStates(domain);
+  // Cooperative: vCPU 0's context alone (asking the downed vCPUs' threads would cost the
+  // downtime their wake-ups and copies).
+  const kept = await runner.vcpuStates(domain, mode === "cooperative" ? [0] : undefined);
   if (mode === "cooperative") {
     for (let v = 1; v < domain.vcpus; v++) {
       if (domain.shared.load(v, Slot.HSM) !== HartState.STOPPED) {
@@ -99,7 +101,6 @@ export async function stateRecords(
       }
     }
   }
-  const kept = mode === "cooperative" ? all.slice(0, 1) : all;
   const guestTime = mode === "cooperative" ? domain.shared.suspendTime : runner.guestTime(domain);
   const table = backend.table.exportState();
   return [

@@ -166,8 +166,15 @@ export class ParallelRunner implements DomainRunner {
     return epochTicks() - domain.shared.timeBase;
   }
 
-  async vcpuStates(domain: Domain): Promise<VcpuState[]> {
-    return this.saveVcpuStates(domain);
+  async vcpuStates(domain: Domain, ids?: readonly number[]): Promise<VcpuState[]> {
+    const e = this.entry(domain);
+    return Promise.all(
+      (ids ?? e.workers.map((_, i) => i)).map(async (i) => {
+        const s = await e.workers[i]!.request({ type: "save-state" });
+        if (s === undefined) throw new VcpuWorkerError(`vCPU ${i} of domain ${domain.name} sent no state`);
+        return s;
+      }),
+    );
   }
 
   async release(domain: Domain): Promise<void> {
@@ -325,12 +332,7 @@ export class ParallelRunner implements DomainRunner {
 
   /** The state of every vCPU of a paused domain, in vCPU order. */
   async saveVcpuStates(domain: Domain): Promise<VcpuState[]> {
-    const e = this.entry(domain);
-    const states = await Promise.all(e.workers.map((w) => w.request({ type: "save-state" })));
-    return states.map((s, i) => {
-      if (s === undefined) throw new VcpuWorkerError(`vCPU ${i} of domain ${domain.name} sent no state`);
-      return s;
-    });
+    return this.vcpuStates(domain);
   }
 
   /** Replaces the state of every vCPU of a paused domain (`states` in vCPU order). */
