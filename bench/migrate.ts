@@ -86,7 +86,7 @@ import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { DOMAIN_RAM_BASE, type Domain } from "../src/core/hypervisor/domain.js";
 import { parseElf } from "../src/core/machine/elf-loader.js";
-import { isZeroPage } from "../src/core/memory/page.js";
+import { isZeroPage, PAGE_SIZE } from "../src/core/memory/page.js";
 import { ParallelRunner } from "../src/host/node/parallel-runner.js";
 import type { MigrateResult, Progress } from "../src/toolstack/api/schemas.js";
 import { ClientError } from "../src/toolstack/client/ferry-client.js";
@@ -99,7 +99,6 @@ const VCPUS = 4;
 const MEMORY_MIB = 256;
 /** The memory writer's working set: 128 MiB, half of RAM (see above). */
 const WSET_PAGES = 32_768;
-const PAGE_SIZE = 4096;
 const MiB = 1024 * 1024;
 /** Work after `work started` before the migration begins. */
 const WARMUP_MS = 2_000;

@@ -133,7 +133,6 @@ class Sender {
   private heldAs: SaveMode | undefined;
   private suspendedAt = 0;
   private logging = false;
-  private finalRoundBegun = false;
   private committing = false;
 
   constructor(
@@ -221,8 +220,18 @@ class Sender {
       const before = this.out.bytes;
       const pages =
         runs === undefined
-          ? await this.sendPages(allPages(this.pages), { copy: true, skipZero: true }, round, this.pages)
-          : await this.sendPages(pagesOf(runs), { copy: true, skipZero: false }, round, candidates);
+          ? await this.sendPages(
+              allPages(this.pages),
+              { copy: true, skipZero: true },
+              { round, final: false },
+              this.pages,
+            )
+          : await this.sendPages(
+              pagesOf(runs),
+              { copy: true, skipZero: false },
+              { round, final: false },
+              candidates,
+            );
       // Once per round back to the event loop, which a runner on this thread needs: the
       // deterministic one runs its guests there, the parallel one drains consoles.
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -254,7 +263,7 @@ class Sender {
    * Stops the guest: cooperatively (live: sending what it writes meanwhile), or a pause.
    * `suspendedAt` is when it stopped: for a cooperative suspend, the guest's suspend call.
    */
-  private async suspend(round: number): Promise<number> {
+  private async suspend(at: { round: number; final: boolean }): Promise<number> {
     this.progress("suspend");
     if (!this.domain.running) {
       throw new MigrationError(
@@ -271,7 +280,7 @@ class Sender {
     const suspending = suspendDomain(this.runner, this.domain, timeoutMs === undefined ? {} : { timeoutMs });
     let pages = 0;
     try {
-      if (this.live) pages = await this.sendWhileSuspending(suspending, round);
+      if (this.live) pages = await this.sendWhileSuspending(suspending, at);
       const got = await suspending;
       this.heldAs = got;
       if (got !== "cooperative") {
@@ -301,7 +310,10 @@ class Sender {
    * still dirty left in `pending`. A failure to send is thrown only then, so that a guest
    * that suspended meanwhile is known to be suspended (and is resumed).
    */
-  private async sendWhileSuspending(suspending: Promise<unknown>, round: number): Promise<number> {
+  private async sendWhileSuspending(
+    suspending: Promise<unknown>,
+    at: { round: number; final: boolean },
+  ): Promise<number> {
     let settled = false;
     const done = suspending.then(
       () => {
@@ -317,7 +329,7 @@ class Sender {
       while (!settled) {
         if (pending.length > 0) {
           const candidates = countPages(pending);
-          pages += await this.sendPages(pagesOf(pending), { copy: true, skipZero: false }, round, candidates);
+          pages += await this.sendPages(pagesOf(pending), { copy: true, skipZero: false }, at, candidates);
         } else {
           await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 1))]);
         }
@@ -349,14 +361,14 @@ class Sender {
   private async finalRound(): Promise<DomainRecord[]> {
     const round = this.rounds.length; // after the pre-copy rounds, one report each
     await this.out.write([encodeControl(Command.ROUND, u32Body(round, ROUND_FINAL))]);
-    this.finalRoundBegun = true;
     const start = performance.now();
     const before = this.out.bytes;
-    let pages = await this.suspend(round);
+    const at = { round, final: true };
+    let pages = await this.suspend(at);
     const state = this.stateRecords();
     state.catch(() => undefined); // awaited below, unless sending the pages fails first
     if (!this.live) {
-      pages += await this.sendPages(allPages(this.pages), { copy: false, skipZero: true }, round, this.pages);
+      pages += await this.sendPages(allPages(this.pages), { copy: false, skipZero: true }, at, this.pages);
     } else {
       const last = await this.runner.harvestDirty(this.domain);
       this.domain.memory.dirty.disable();
@@ -365,7 +377,7 @@ class Sender {
       pages += await this.sendPages(
         mergePages(this.pending, last, this.pages),
         { copy: false, skipZero: false },
-        round,
+        at,
         atMost,
       );
     }
@@ -398,12 +410,13 @@ class Sender {
    * `copy`: the guest runs — copy each page, hash and send the copy. Otherwise pages go as
    * views of the stopped guest's RAM. With hashes (live), a page the destination already
    * holds is skipped; `skipZero` drops zero pages first (the destination starts zeroed).
-   * `round` and `candidates` (about how many pfns come) are for the "send" progress reports.
+   * `at` (the round, and whether it is the final one) and `candidates` (about how many pfns
+   * come) are for the "send" progress reports.
    */
   private async sendPages(
     pfns: Iterable<number>,
     how: { copy: boolean; skipZero: boolean },
-    round: number,
+    at: { round: number; final: boolean },
     candidates: number,
   ): Promise<number> {
     const { i32, u8 } = this.domain.memory;
@@ -429,7 +442,7 @@ class Sender {
       if (performance.now() - reported >= SEND_PROGRESS_MS) {
         reported = performance.now();
         const fraction = Math.min(1, scanned / Math.max(candidates, 1));
-        this.progress("send", undefined, { round, final: this.finalRoundBegun, fraction });
+        this.progress("send", undefined, { ...at, fraction });
       }
     };
     for (const pfn of pfns) {

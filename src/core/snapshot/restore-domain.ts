@@ -69,116 +69,104 @@ export async function restoreDomainFrom(
   options: RestoreOptions,
 ): Promise<Domain> {
   checkHeader(header);
-  const built: { domain?: Domain } = {};
+  let domain: Domain | undefined;
   try {
-    return await restoreInto(runner, header, records, options, built);
+    const singles = new Map<string, DomainRecord>();
+    const vcpuRecords: RecordOf<"vcpu">[] = [];
+    let count = 0;
+    let ended = false;
+    for await (const r of records) {
+      const type = (r as { type?: unknown })?.type;
+      if (ended) throw new ImageError(`record ${count} (${String(type)}) follows the end record`);
+      if (count++ === 0) {
+        if (type !== "domain-config") throw new ImageError("the first record is not domain-config");
+        domain = createDomain(header, r as RecordOf<"domain-config">, options);
+        // Its threads get ready while the memory arrives (a migration's rounds, a file's pages).
+        runner.prepare(domain);
+        continue;
+      }
+      switch (type) {
+        case "domain-config":
+          throw new ImageError("the image has more than one domain-config record");
+        case "memory":
+          writePages(domain!, r as RecordOf<"memory">);
+          break;
+        case "vcpu":
+          vcpuRecords.push(r as RecordOf<"vcpu">);
+          break;
+        case "end":
+          ended = true;
+          break;
+        default:
+          if (!(SINGLE as readonly unknown[]).includes(type)) {
+            throw new ImageError(`unknown mandatory record "${String(type)}"`);
+          }
+          if (singles.has(type as Single))
+            throw new ImageError(`the image has more than one ${String(type)} record`);
+          singles.set(type as Single, r);
+      }
+    }
+    if (domain === undefined) throw new ImageError("the image has no records");
+    if (!ended) throw new ImageError("the image does not end with an end record (truncated?)");
+    const one = <T extends Single>(type: T): RecordOf<T> => {
+      const found = singles.get(type);
+      if (found === undefined) throw new ImageError(`the image has no ${type} record`);
+      return found as RecordOf<T>;
+    };
+
+    const wanted = header.mode === "cooperative" ? 1 : domain.vcpus;
+    if (vcpuRecords.length !== wanted) {
+      throw new ImageError(
+        `a ${header.mode} image holds ${wanted} vCPU context(s), this one ${vcpuRecords.length}`,
+      );
+    }
+    const states = vcpuRecords.map((r, i) => {
+      const s = r.state;
+      if (s?.id !== i) throw new ImageError(`vCPU record ${i} is for vCPU ${String(s?.id)}`);
+      if (s.hart?.xlen !== header.xlen)
+        throw new ImageError(`vCPU ${i} is RV${String(s.hart?.xlen)}, the image RV${header.xlen}`);
+      return header.mode === "cooperative" ? resumedInNewDomain(s) : s;
+    });
+    const time = one("time").guestTime;
+    if (typeof time !== "number" || !Number.isFinite(time) || time < 0)
+      throw new ImageError(`impossible guest time ${String(time)}`);
+    const sharedInfo = one("shared-info").gpa;
+    const table = one("event-channels").state as { sharedInfoGpa?: unknown } | undefined;
+    if (table?.sharedInfoGpa !== sharedInfo)
+      throw new ImageError("shared-info does not match the event channel state");
+    // The timers record repeats what the vCPU states carry: they must agree.
+    const timers = one("timers").deadlines;
+    const disagree =
+      !Array.isArray(timers) ||
+      timers.length !== states.length ||
+      timers.some((t, i) => t?.vcpu !== states[i]!.id || t.deadline !== states[i]!.timerDeadline);
+    if (disagree) throw new ImageError("the timers record does not match the vCPU records");
+    const devices = one("devices").devices;
+    if (!Array.isArray(devices)) throw new ImageError("the devices record holds no device list");
+    if (devices.length > 0) {
+      throw new ImageError(
+        `the image holds state for ${devices.length} device(s): this Ferry has no device backends`,
+      );
+    }
+
+    try {
+      await runner.addRestored(
+        domain,
+        states,
+        { eventChannels: one("event-channels").state, store: one("store").state },
+        time,
+        { paused: options.paused === true },
+      );
+    } catch (e) {
+      if (e instanceof ImageError) throw e;
+      throw new ImageError(`the image's state cannot be restored: ${(e as Error).message}`, { cause: e });
+    }
+    return domain;
   } catch (e) {
-    // The threads prepared for the domain, if it got that far; the runner never added it.
-    if (built.domain !== undefined) await runner.release(built.domain);
+    // What the runner prepared for the domain, if it got that far; it never added it.
+    if (domain !== undefined) await runner.release(domain);
     throw e;
   }
-}
-
-async function restoreInto(
-  runner: DomainRunner,
-  header: ImageHeader,
-  records: AsyncIterable<DomainRecord> | Iterable<DomainRecord>,
-  options: RestoreOptions,
-  built: { domain?: Domain },
-): Promise<Domain> {
-  let domain: Domain | undefined;
-  const singles = new Map<string, DomainRecord>();
-  const vcpuRecords: RecordOf<"vcpu">[] = [];
-  let count = 0;
-  let ended = false;
-  for await (const r of records) {
-    const type = (r as { type?: unknown })?.type;
-    if (ended) throw new ImageError(`record ${count} (${String(type)}) follows the end record`);
-    if (count++ === 0) {
-      if (type !== "domain-config") throw new ImageError("the first record is not domain-config");
-      domain = createDomain(header, r as RecordOf<"domain-config">, options);
-      built.domain = domain;
-      // Its threads get ready while the memory arrives (a migration's rounds, a file's pages).
-      runner.prepare(domain);
-      continue;
-    }
-    switch (type) {
-      case "domain-config":
-        throw new ImageError("the image has more than one domain-config record");
-      case "memory":
-        writePages(domain!, r as RecordOf<"memory">);
-        break;
-      case "vcpu":
-        vcpuRecords.push(r as RecordOf<"vcpu">);
-        break;
-      case "end":
-        ended = true;
-        break;
-      default:
-        if (!(SINGLE as readonly unknown[]).includes(type)) {
-          throw new ImageError(`unknown mandatory record "${String(type)}"`);
-        }
-        if (singles.has(type as Single))
-          throw new ImageError(`the image has more than one ${String(type)} record`);
-        singles.set(type as Single, r);
-    }
-  }
-  if (domain === undefined) throw new ImageError("the image has no records");
-  if (!ended) throw new ImageError("the image does not end with an end record (truncated?)");
-  const one = <T extends Single>(type: T): RecordOf<T> => {
-    const found = singles.get(type);
-    if (found === undefined) throw new ImageError(`the image has no ${type} record`);
-    return found as RecordOf<T>;
-  };
-
-  const wanted = header.mode === "cooperative" ? 1 : domain.vcpus;
-  if (vcpuRecords.length !== wanted) {
-    throw new ImageError(
-      `a ${header.mode} image holds ${wanted} vCPU context(s), this one ${vcpuRecords.length}`,
-    );
-  }
-  const states = vcpuRecords.map((r, i) => {
-    const s = r.state;
-    if (s?.id !== i) throw new ImageError(`vCPU record ${i} is for vCPU ${String(s?.id)}`);
-    if (s.hart?.xlen !== header.xlen)
-      throw new ImageError(`vCPU ${i} is RV${String(s.hart?.xlen)}, the image RV${header.xlen}`);
-    return header.mode === "cooperative" ? resumedInNewDomain(s) : s;
-  });
-  const time = one("time").guestTime;
-  if (typeof time !== "number" || !Number.isFinite(time) || time < 0)
-    throw new ImageError(`impossible guest time ${String(time)}`);
-  const sharedInfo = one("shared-info").gpa;
-  const table = one("event-channels").state as { sharedInfoGpa?: unknown } | undefined;
-  if (table?.sharedInfoGpa !== sharedInfo)
-    throw new ImageError("shared-info does not match the event channel state");
-  // The timers record repeats what the vCPU states carry: they must agree.
-  const timers = one("timers").deadlines;
-  const disagree =
-    !Array.isArray(timers) ||
-    timers.length !== states.length ||
-    timers.some((t, i) => t?.vcpu !== states[i]!.id || t.deadline !== states[i]!.timerDeadline);
-  if (disagree) throw new ImageError("the timers record does not match the vCPU records");
-  const devices = one("devices").devices;
-  if (!Array.isArray(devices)) throw new ImageError("the devices record holds no device list");
-  if (devices.length > 0) {
-    throw new ImageError(
-      `the image holds state for ${devices.length} device(s): this Ferry has no device backends`,
-    );
-  }
-
-  try {
-    await runner.addRestored(
-      domain,
-      states,
-      { eventChannels: one("event-channels").state, store: one("store").state },
-      time,
-      { paused: options.paused === true },
-    );
-  } catch (e) {
-    if (e instanceof ImageError) throw e;
-    throw new ImageError(`the image's state cannot be restored: ${(e as Error).message}`, { cause: e });
-  }
-  return domain;
 }
 
 function checkHeader(h: ImageHeader): void {

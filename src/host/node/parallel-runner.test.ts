@@ -160,14 +160,14 @@ test("ParallelRunner pauses, saves, restores and unpauses a running domain", TIM
   const runner = track(new ParallelRunner(), d);
   const running = runner.run();
   await waitUntil("both vCPUs count", () => counter(d, 0) > 1000 && counter(d, 1) > 1000);
-  await assert.rejects(runner.saveVcpuStates(d), /pause the domain/);
+  await assert.rejects(runner.vcpuStates(d), /pause the domain/);
 
   await runner.pause(d);
   const paused = [counter(d, 0), counter(d, 1)];
   await sleep(30);
   assert.deepEqual([counter(d, 0), counter(d, 1)], paused, "no vCPU runs while paused");
 
-  const states = await runner.saveVcpuStates(d);
+  const states = await runner.vcpuStates(d);
   const loop = symbol(kernel, "spin_loop");
   const loopEnd = symbol(kernel, "spin_loop_end");
   states.forEach((s, v) => {

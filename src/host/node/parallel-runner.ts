@@ -66,10 +66,11 @@ interface Entry {
   readonly domain: Domain;
   readonly control: VcpuControl;
   readonly workers: VcpuWorkerHandle[];
-  /** The domain's PV services; undefined while it is only prepared (its vCPUs run nothing). */
+  /**
+   * The domain's PV services. Undefined while the domain is only prepared for addRestored:
+   * its threads are held, and nothing may resume it.
+   */
   backend: PvBackend | undefined;
-  /** Prepared for addRestored and not added yet: held, and nothing may resume it. */
-  prepared: boolean;
   /** Paused by `pause()`, as opposed to between two `run()` calls. */
   userPaused: boolean;
   crash: VcpuWorkerError | undefined;
@@ -130,7 +131,7 @@ export class ParallelRunner implements DomainRunner {
   prepare(domain: Domain): void {
     if (this.entries.has(domain)) throw new Error(`domain ${domain.name} is already on this runner`);
     domain.setRunRequest(RunRequest.PAUSE);
-    this.start(domain).prepared = true;
+    this.start(domain);
   }
 
   async addRestored(
@@ -141,16 +142,13 @@ export class ParallelRunner implements DomainRunner {
     options: AddRestoredOptions = {},
   ): Promise<void> {
     const prepared = this.entries.get(domain);
-    if (prepared !== undefined && !prepared.prepared) {
-      throw new Error(`domain ${domain.name} is already on this runner`);
-    }
+    if (prepared?.backend !== undefined) throw new Error(`domain ${domain.name} is already on this runner`);
     checkRestoredStates(domain, states);
     const backend = this.pv.attach(domain, pv);
     domain.setRunRequest(RunRequest.PAUSE);
     domain.shared.timeBase = epochTicks() - guestTime;
     const e = prepared ?? this.start(domain);
     e.backend = backend;
-    e.prepared = false;
     // Held as if pause() had been called: run() leaves it alone until unpause().
     e.userPaused = options.paused === true;
     try {
@@ -218,7 +216,6 @@ export class ParallelRunner implements DomainRunner {
       control,
       workers: [],
       backend: undefined,
-      prepared: false,
       userPaused: false,
       crash: undefined,
       finished: undefined,
@@ -330,11 +327,6 @@ export class ParallelRunner implements DomainRunner {
     if (this.running) await this.resume(e);
   }
 
-  /** The state of every vCPU of a paused domain, in vCPU order. */
-  async saveVcpuStates(domain: Domain): Promise<VcpuState[]> {
-    return this.vcpuStates(domain);
-  }
-
   /** Replaces the state of every vCPU of a paused domain (`states` in vCPU order). */
   async restoreVcpuStates(domain: Domain, states: readonly VcpuState[]): Promise<void> {
     const e = this.entry(domain);
@@ -392,7 +384,7 @@ export class ParallelRunner implements DomainRunner {
   }
 
   private async resume(e: Entry): Promise<void> {
-    if (!e.domain.running || e.userPaused || e.prepared || e.finished !== undefined) return;
+    if (!e.domain.running || e.userPaused || e.backend === undefined || e.finished !== undefined) return;
     e.domain.setRunRequest(RunRequest.RUN);
     // Spares taken for this domain are replaced once it runs, not while a restore or an
     // incoming migration (downtime included) would share the CPU with their start.

@@ -31,18 +31,17 @@ export class VcpuThreadHost implements VcpuHost {
   constructor(
     private readonly domain: AttachedDomain,
     private readonly mailbox: PvMailbox,
-    /** Tells the main thread a PV call waits in the mailbox. */
-    private readonly ring: () => void,
-    /** Tells the main thread the domain has just suspended. */
-    private readonly suspended: () => void,
+    /** Tells the main thread a PV call waits in the mailbox, or the domain has just suspended. */
+    private readonly signal: (what: "pv-call" | "suspended") => void,
   ) {}
 
   domainSuspended(): void {
-    this.suspended();
+    this.signal("suspended");
   }
 
   pvCall(vcpu: number, fid: number, args: readonly number[]): SbiResult {
-    return this.mailbox.call(vcpu, fid, args, this.ring, PV_CALL_WAIT_MS) ?? [SbiError.FAILED, 0];
+    const ring = (): void => this.signal("pv-call");
+    return this.mailbox.call(vcpu, fid, args, ring, PV_CALL_WAIT_MS) ?? [SbiError.FAILED, 0];
   }
 
   now(): number {

@@ -63,12 +63,7 @@ const id = data.vcpu;
 const domain = new AttachedDomain(data.descriptor);
 const shared = domain.shared;
 const control = new VcpuControl(data.descriptor.vcpus, data.control);
-const host = new VcpuThreadHost(
-  domain,
-  new PvMailbox(data.pvMailbox),
-  () => post({ type: "pv-call" }),
-  () => post({ type: "suspended" }),
-);
+const host = new VcpuThreadHost(domain, new PvMailbox(data.pvMailbox), (what) => post({ type: what }));
 const vcpu = domain.buildVcpu(id, host);
 host.vcpu = vcpu;
 
