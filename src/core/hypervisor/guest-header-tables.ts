@@ -2,6 +2,16 @@
  * The tables the guest's C header `guest/common/ferry-sbi.h` is generated from
  * (`scripts/generate-guest-headers.ts`): every number the guest and the hypervisor share.
  */
+import {
+  BlkifOp,
+  BlkifRequest,
+  BlkifResponse,
+  BlkifRing,
+  BlkifStatus,
+  SECTOR_SIZE,
+  VdiskInfo,
+  XenbusState,
+} from "../devices/block/blkif-numbers.js";
 import { EvtchnStatus, Virq } from "./evtchn/evtchn-numbers.js";
 import {
   EVTCHN_MASK_OFFSET,
@@ -55,4 +65,12 @@ export const GUEST_HEADER_TABLES: readonly (readonly [string, Readonly<Record<st
   ["XS_RING_", StoreRing],
   ["XS_", XsType],
   ["FERRY_STORE_", { PORT: STORE_PORT }],
+  ["BLKIF_RING_", BlkifRing],
+  ["BLKIF_REQ_", BlkifRequest],
+  ["BLKIF_RSP_", BlkifResponse],
+  ["BLKIF_OP_", BlkifOp],
+  ["BLKIF_STATUS_", BlkifStatus],
+  ["BLKIF_", { SECTOR_SIZE }],
+  ["VDISK_", VdiskInfo],
+  ["XENBUS_STATE_", XenbusState],
 ];

@@ -6,11 +6,14 @@
  *
  * The store's port (STORE_PORT) is allocated unbound to domain 0 when the domain is created,
  * as Xen's toolstack does for xenstored, and named in the device tree with the ring page. A
- * send on it from the guest is the ring's doorbell; the backend answers by raising it.
+ * send on it from the guest is the ring's doorbell; the backend answers by raising it. Device
+ * backends (core/devices) register doorbells on the ports their frontends allocate unbound to
+ * domain 0 the same way: the backend is in the hypervisor, so the send itself is the news.
  */
 
 import type { DomainSharedState } from "./domain-shared-state.js";
 import type { EventChannelTable } from "./evtchn/event-channel-table.js";
+import { EvtchnStatus } from "./evtchn/evtchn-numbers.js";
 import { SbiPv, STORE_PORT } from "./pv-numbers.js";
 import type { SbiResult } from "./sbi-call.js";
 import { SbiError } from "./sbi-numbers.js";
@@ -24,6 +27,20 @@ export class PvBackend {
     private readonly shared: DomainSharedState,
   ) {
     this.shared.sharedInfoGpa = table.sharedInfoGpa ?? -1;
+  }
+
+  private readonly doorbells = new Map<number, () => void>();
+
+  /** Routes the guest's sends on `port` to `ring`, or stops routing them (undefined). */
+  setDoorbell(port: number, ring: (() => void) | undefined): void {
+    if (ring === undefined) this.doorbells.delete(port);
+    else this.doorbells.set(port, ring);
+  }
+
+  /** True when `port` is allocated unbound to domain 0: a port a host backend may answer on. */
+  unboundToHost(port: number): boolean {
+    const [error, info] = this.table.status(port);
+    return error === SbiError.SUCCESS && info?.status === EvtchnStatus.UNBOUND && info.remoteDomid === 0;
   }
 
   /** Why this domain's PV state failed, if host code threw while serving it (a bug). */
@@ -64,7 +81,9 @@ export class PvBackend {
         return t.bindIpi(a0);
       case SbiPv.EVTCHN_SEND: {
         const result = t.send(a0);
-        if (a0 === STORE_PORT && result[0] === SbiError.SUCCESS) this.storeRing.process();
+        if (result[0] !== SbiError.SUCCESS) return result;
+        if (a0 === STORE_PORT) this.storeRing.process();
+        else if (this.unboundToHost(a0)) this.doorbells.get(a0)?.();
         return result;
       }
       case SbiPv.EVTCHN_UNMASK:

@@ -21,7 +21,7 @@ import type { Domain } from "../hypervisor/domain.js";
 import type { DomainRunner } from "../hypervisor/domain-runner.js";
 import { type DomainRecord, ImageError, type OnPoweroff, type SaveMode } from "../snapshot/domain-image.js";
 import { ImageDecoder, RECORD_NAMES } from "../snapshot/image-codec.js";
-import { restoreDomainFrom } from "../snapshot/restore-domain.js";
+import { type RestoreOptions, restoreDomainFrom } from "../snapshot/restore-domain.js";
 import type { ByteChannel } from "./byte-channel.js";
 import { FrameReader, FrameWriter, PeerAbortError } from "./message-stream.js";
 import { MigrationError, reasonOf } from "./migration-error.js";
@@ -76,6 +76,8 @@ export interface MigrateInOptions {
    */
   readonly timeoutMs?: number;
   onProgress?(p: MigrationProgress): void;
+  /** Opens the incoming domain's disks (restore-domain.ts `RestoreOptions.openDisk`). */
+  readonly openDisk?: RestoreOptions["openDisk"];
 }
 
 /**
@@ -186,6 +188,7 @@ class Receiver {
     this.domain = await restoreDomainFrom(this.runner, item.header, this.records(c), {
       ...this.claimed,
       paused: true,
+      ...(this.options.openDisk === undefined ? {} : { openDisk: this.options.openDisk }),
     });
     await this.out.write([encodeControl(Command.READY)]);
     this.machine.ready();

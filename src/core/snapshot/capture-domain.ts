@@ -93,7 +93,12 @@ export async function stateRecords(
   if (backend === undefined) throw new ImageError(`domain ${domain.name} has no PV state on this runner`);
   // Cooperative: vCPU 0's context alone (asking the downed vCPUs' threads would cost the
   // downtime their wake-ups and copies).
-  const kept = await runner.vcpuStates(domain, mode === "cooperative" ? [0] : undefined);
+  // Disks first come to rest (no write reaches an image after this capture) while vCPU 0's
+  // thread answers.
+  const [kept] = await Promise.all([
+    runner.vcpuStates(domain, mode === "cooperative" ? [0] : undefined),
+    runner.pv.quiesceDisks(domain.id),
+  ]);
   if (mode === "cooperative") {
     for (let v = 1; v < domain.vcpus; v++) {
       if (domain.shared.load(v, Slot.HSM) !== HartState.STOPPED) {
@@ -110,7 +115,10 @@ export async function stateRecords(
     { type: "store", state: runner.pv.store.exportDomainSubtree(domain.id) },
     { type: "timers", deadlines: kept.map((s) => ({ vcpu: s.id, deadline: s.timerDeadline })) },
     { type: "time", guestTime },
-    { type: "devices", devices: [] },
+    {
+      type: "devices",
+      devices: runner.pv.disksOf(domain.id).map((d) => d.savedState(mode === "transparent")),
+    },
     { type: "end" },
   ];
 }

@@ -18,6 +18,8 @@
  * domain"); the other vCPUs start down, and the guest creates them from its jump buffers.
  * Transparent images: every vCPU continues where it was.
  */
+import { type BlockDeviceState, checkBlockDeviceStates } from "../devices/block/block-device-spec.js";
+import type { DiskImage } from "../devices/block/disk-image.js";
 import { Domain, DomainConfigError } from "../hypervisor/domain.js";
 import type { DomainRunner } from "../hypervisor/domain-runner.js";
 import { SuspendResult } from "../hypervisor/pv-numbers.js";
@@ -47,6 +49,11 @@ export interface RestoreOptions {
   readonly name?: string;
   /** Add it paused: it runs only when the runner's unpause() is called (migration's commit, restore -p). */
   readonly paused?: boolean;
+  /**
+   * Opens a disk the image names (the same file, or the same path on shared storage). Without
+   * it an image with disks is refused. A failure is the restore's: one message, nothing made.
+   */
+  readonly openDisk?: (state: BlockDeviceState) => Promise<DiskImage>;
 }
 
 /** Restores an in-memory image (the records are checked exactly as a file's are). */
@@ -141,23 +148,23 @@ export async function restoreDomainFrom(
       timers.length !== states.length ||
       timers.some((t, i) => t?.vcpu !== states[i]!.id || t.deadline !== states[i]!.timerDeadline);
     if (disagree) throw new ImageError("the timers record does not match the vCPU records");
-    const devices = one("devices").devices;
-    if (!Array.isArray(devices)) throw new ImageError("the devices record holds no device list");
-    if (devices.length > 0) {
-      throw new ImageError(
-        `the image holds state for ${devices.length} device(s): this Ferry has no device backends`,
-      );
+    let devices: BlockDeviceState[];
+    try {
+      devices = checkBlockDeviceStates(one("devices").devices);
+    } catch (e) {
+      throw new ImageError(`devices: ${(e as Error).message}`, { cause: e });
     }
-
+    const disks = await openDisks(devices, options.openDisk);
     try {
       await runner.addRestored(
         domain,
         states,
-        { eventChannels: one("event-channels").state, store: one("store").state },
+        { eventChannels: one("event-channels").state, store: one("store").state, disks },
         time,
         { paused: options.paused === true },
       );
     } catch (e) {
+      await Promise.allSettled(disks.map((d) => d.image.close()));
       if (e instanceof ImageError) throw e;
       throw new ImageError(`the image's state cannot be restored: ${(e as Error).message}`, { cause: e });
     }
@@ -166,6 +173,24 @@ export async function restoreDomainFrom(
     // What the runner prepared for the domain, if it got that far; it never added it.
     if (domain !== undefined) await runner.release(domain);
     throw e;
+  }
+}
+
+/** Opens every disk, or none: a failure closes those already open. */
+async function openDisks(
+  devices: readonly BlockDeviceState[],
+  open: RestoreOptions["openDisk"],
+): Promise<{ state: BlockDeviceState; image: DiskImage }[]> {
+  if (devices.length === 0) return [];
+  if (open === undefined)
+    throw new ImageError(`the image has ${devices.length} disk(s) and this host cannot open disks`);
+  const opened: { state: BlockDeviceState; image: DiskImage }[] = [];
+  try {
+    for (const state of devices) opened.push({ state, image: await open(state) });
+    return opened;
+  } catch (e) {
+    await Promise.allSettled(opened.map((d) => d.image.close()));
+    throw new ImageError(`disk ${devices[opened.length]!.vdev}: ${(e as Error).message}`, { cause: e });
   }
 }
 

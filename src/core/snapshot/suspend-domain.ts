@@ -86,8 +86,10 @@ export async function suspendDomain(
  */
 export async function resumeDomain(runner: DomainRunner, domain: Domain, mode: SaveMode): Promise<void> {
   if (mode === "transparent") {
+    runner.pv.resumeDisks(domain.id);
     await runner.unpause(domain);
     return;
   }
   if (!domain.shared.resume()) throw new SuspendError(`domain ${domain.name} is not suspended`);
+  runner.pv.resumeDisks(domain.id); // quiesced by a capture, if it got that far
 }

@@ -6,6 +6,7 @@
  * so the three cannot drift.
  */
 import { z } from "zod";
+import { DiskSpecError, MAX_DISKS, parseDiskList, parseDiskSpec } from "../config/disk-spec.js";
 
 /** Domain names: what `ferry` verbs take as NAME; no slashes or spaces, so they fit a URL path. */
 export const DomainName = z
@@ -18,8 +19,10 @@ export const MAX_VCPUS = 64;
 /**
  * A domain's configuration with xl.cfg's key names: `memory` in MiB, `cmdline` for the
  * kernel command line, `maxvcpus` for the vCPUs the domain has and `vcpus` for those online
- * at boot (the rest start powered off, and `vcpu-set` brings them up). `disk` is accepted in
- * xl's syntax and refused until virtual disks exist (issue 8).
+ * at boot (the rest start powered off, and `vcpu-set` brings them up). `disk` lists the virtual
+ * disks in xl's disk syntax (config/disk-spec.ts, docs/block-device.md): they stay strings
+ * here, as the user wrote them, and whoever opens them parses them again; the schema only
+ * refuses a list the parser refuses, with the parser's message.
  */
 export const DomainConfig = z
   .strictObject({
@@ -29,7 +32,12 @@ export const DomainConfig = z
     memory: z.int().min(4).max(2048).describe("MiB"),
     kernel: z.string().min(1).describe("path of the kernel ELF, on the daemon's host"),
     cmdline: z.string().max(1024).optional(),
-    disk: z.array(z.string()).max(0, "virtual disks are not supported yet").optional(),
+    disk: z
+      .array(z.string())
+      .max(MAX_DISKS)
+      .superRefine(checkDisks)
+      .describe('xl disk specifications, e.g. "/srv/a.img,raw,xvda,rw"')
+      .optional(),
     on_poweroff: z.enum(["destroy", "preserve"]).optional(),
   })
   .refine((c) => c.maxvcpus === undefined || c.maxvcpus >= c.vcpus, {
@@ -37,6 +45,33 @@ export const DomainConfig = z
     path: ["maxvcpus"],
   });
 export type DomainConfig = z.infer<typeof DomainConfig>;
+
+/**
+ * Refuses what parseDiskList() refuses, with its message: each bad specification at its own
+ * index (every one, as other keys' problems are all listed), then clashes between good ones
+ * on the list. Too long a list is left to `.max`, which says so already.
+ */
+function checkDisks(specs: string[], ctx: z.RefinementCtx): void {
+  const refuse = (e: unknown, path: number[]): void => {
+    if (!(e instanceof DiskSpecError)) throw e;
+    ctx.addIssue({ code: "custom", message: e.message, path });
+  };
+  let allParse = true;
+  specs.forEach((spec, i) => {
+    try {
+      parseDiskSpec(spec);
+    } catch (e) {
+      refuse(e, [i]);
+      allParse = false;
+    }
+  });
+  if (!allParse || specs.length > MAX_DISKS) return;
+  try {
+    parseDiskList(specs);
+  } catch (e) {
+    refuse(e, []);
+  }
+}
 
 export const DomainState = z.enum(["running", "paused", "suspended", "shutdown", "crashed"]);
 export type DomainState = z.infer<typeof DomainState>;

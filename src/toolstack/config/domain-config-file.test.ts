@@ -30,7 +30,16 @@ const bad: [string, string, RegExp][] = [
   ["maxvcpus below vcpus", good.replace("maxvcpus = 4", "maxvcpus = 1"), /maxvcpus must be at least vcpus/],
   ["a bad name", good.replace('"web"', '"a b"'), /^w\.toml: name: a name is 1-64/],
   ["an unknown on_poweroff", good.replace('"preserve"', '"explode"'), /^w\.toml: on_poweroff: /],
-  ["a disk (not yet)", `${good}disk = ["file:/x.img,xvda,w"]\n`, /disk: virtual disks are not supported yet/],
+  [
+    "a bad disk",
+    `${good}disk = ["/x.img,raw,xvda", "/y.img,qcow2,xvdb"]\n`,
+    /^w\.toml: disk\.1: disk "\/y\.img,qcow2,xvdb": format qcow2 is not supported \(raw only\)$/,
+  ],
+  [
+    "two disks on one vdev",
+    `${good}disk = ["/x.img,,xvda", "/y.img,,xvda"]\n`,
+    /^w\.toml: disk: disks "\/x\.img,,xvda" and "\/y\.img,,xvda" are both xvda$/,
+  ],
   ["broken TOML", `${good}vcpus =\n`, /^w\.toml: line 8, column/],
 ];
 for (const [what, text, message] of bad) {
@@ -46,6 +55,17 @@ for (const [what, text, message] of bad) {
     );
   });
 }
+
+test("parseDomainConfig() keeps disks as written, in xl's syntax", () => {
+  const disk = [
+    "/srv/a.img,raw,xvda,rw",
+    "format=raw, vdev=xvdb, access=ro, target=/srv/b.img",
+    "file:/c.img,xvdc,w",
+  ];
+  const text = `${good}disk = ${JSON.stringify(disk)}\n`;
+  assert.deepEqual(parseDomainConfig(text, "w.toml").disk, disk);
+  assert.deepEqual(parseDomainConfig(`${good}disk = []\n`, "w.toml").disk, []);
+});
 
 test("parseDomainConfig() lists every problem at once", () => {
   const text = 'name = "x"\nmemory = 0\ncolour = 1\n';
