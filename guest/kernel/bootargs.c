@@ -6,7 +6,8 @@
  *   tick_us=P               smp: timer period in microseconds (1000)
  *   pages=N                 memwrite: working set in 4 KiB pages (1024)
  *   test=all                the dispatcher self-tests (test-all.c)
- *   work=NAME[,NAME...]|all workloads that run until shutdown (work.c); excludes test=
+ *   work=NAME[,NAME...]|all workloads that run until shutdown (work.c); excludes test=;
+ *                           all = counters,queues,bound,memwriter,mix (disk needs a disk)
  *   rate=R, wset=W          memwriter: pages dirtied per second (4000), working set (1024)
  * Numbers are decimal or 0x-prefixed hex. An unknown key or a bad value is an error
  * (args.error), reported by main as a failed check: a mistyped option must not silently
@@ -49,19 +50,18 @@ static int keyis(const char *key, int klen, const char *name) {
   return (int)strlen(name) == klen && strncmp(key, name, klen) == 0;
 }
 
-/* work=NAME[,NAME...] or work=all. */
+/* work=NAME[,NAME...] or work=all; "all" may also be one of the names (work=all,disk). */
 static void workopt(const char *v, int vn) {
-  static const char *names[] = {"counters", "queues", "bound", "memwriter", "mix", "idle"};
-  if (vn == 3 && strncmp(v, "all", 3) == 0) {
-    args.work = WORK_ALL;
-    return;
-  }
+  static const char *names[] = {"counters", "queues", "bound", "memwriter", "mix", "idle",
+                                "disk"};   /* bit i is names[i] */
   while (vn > 0) {
     int n = 0;
     while (n < vn && v[n] != ',')
       n++;
-    int found = 0;
-    for (int i = 0; i < 6; i++)
+    int found = keyis(v, n, "all");
+    if (found)
+      args.work |= WORK_ALL;
+    for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
       if (keyis(v, n, names[i]))
         args.work |= 1u << i, found = 1;
     if (!found) {

@@ -5,8 +5,11 @@
 enum { TEST_SMP, TEST_SBI, TEST_MEMWRITE, TEST_ALL, TEST_WORK };
 
 /* Workloads, bits of args.work (work.c). */
-enum { WORK_COUNTERS = 1, WORK_QUEUES = 2, WORK_BOUND = 4, WORK_MEMWRITER = 8, WORK_MIX = 16, WORK_IDLE = 32 };
-#define WORK_ALL 31   /* every workload but idle */
+enum {
+  WORK_COUNTERS = 1, WORK_QUEUES = 2, WORK_BOUND = 4, WORK_MEMWRITER = 8, WORK_MIX = 16,
+  WORK_IDLE = 32, WORK_DISK = 64
+};
+#define WORK_ALL 31   /* every workload but idle and disk (which needs a disk) */
 
 struct bootargs {
   int test;          /* test=smp|sbi|memwrite|all, or TEST_WORK from work= */

@@ -20,6 +20,18 @@ struct sbiret {
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 #define NORETURN __attribute__((noreturn))
 
+/* blkfront.c, blkfront-xs.c */
+void blkinit(void);
+int blk_ndisks(void);
+const char *blk_name(int d);
+uint64 blk_sectors(int d);
+int blk_readonly(int d);
+uint32 blk_nbad(int d);
+int blk_error(int d, char *why, int whylen);
+int blk_rw(int d, int op, uint64 sector, void *buf, int nsect, char *why, int whylen);
+void blk_suspend(void);
+void blk_resume(int fresh);
+
 /* bootargs.c */
 void bootargsinit(const char *s);
 
@@ -293,6 +305,10 @@ void mix_start(void);
 int mix_check(char *why, int n);
 void idle_start(void);
 int idle_check(char *why, int n);
+
+/* work-disk.c */
+void disk_start(void);
+int disk_check(char *why, int n);
 
 /* xs.c */
 extern volatile uint32 xs_nintr, xs_nlost;

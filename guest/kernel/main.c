@@ -32,6 +32,17 @@ static void banner(void) {
          (unsigned long)spec.value & 0xffffff);
 }
 
+static void (*firstfn)(void *);   /* what the first thread runs: test_all or work_main */
+
+/* The dispatcher's first thread. The disks are connected here, not with the store in
+ * disp_start: their handshake waits for the backend, which takes a thread (to yield) and
+ * the upcall (interrupts on). */
+static void first_thread(void *arg) {
+  if (pv_present && xs_present())
+    blkinit();
+  firstfn(arg);
+}
+
 void main(unsigned long hartid, unsigned long dtb) {
   struct cpu *c = mycpu();
   c->hartid = hartid;
@@ -58,7 +69,8 @@ void main(unsigned long hartid, unsigned long dtb) {
   if (args.test == TEST_ALL || args.test == TEST_WORK) {
     hartmain = disp_hart;
     __atomic_store_n(&started, 1, __ATOMIC_RELEASE);
-    disp_start(args.test == TEST_ALL ? test_all : work_main);
+    firstfn = args.test == TEST_ALL ? test_all : work_main;
+    disp_start(first_thread);
   }
   hartmain = args.test == TEST_SBI        ? sbi_worker
              : args.test == TEST_MEMWRITE ? memwrite_hart

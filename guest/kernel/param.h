@@ -15,9 +15,9 @@
 #define DEFAULT_TICK_US 1000  /* tick_us=: timer period in microseconds */
 #define DEFAULT_PAGES 1024    /* pages=: memwrite working set in 4 KiB pages */
 
-#define NTHREAD 256           /* kernel threads, idle threads not counted; work=all
-                                 with N CPUs takes 3N + N/2 + 9 (64 CPUs: 233), test=all
-                                 at most 3N + 1 */
+#define NTHREAD 320           /* kernel threads, idle threads not counted; work=all
+                                 with N CPUs takes 3N + N/2 + 9 (64 CPUs: 233), plus
+                                 N + 1 with disk (298), test=all at most 3N + 1 */
 #define TSTACKSIZE 8192       /* per-thread stack */
 #define QUANTUM_US 2000       /* dispatcher tick: a running thread is preempted this often */
 #define DEFAULT_RATE 4000     /* rate=: memwriter pages dirtied per second */
@@ -27,5 +27,8 @@
 #define RESUME_CHECK_MS 50    /* work=: first progress window of the verdict after a resume */
 
 #define TIMEOUT_MS 5000       /* longest wait for another hart or the firmware */
+
+#define NDISK 4               /* virtual disks used (device/vbd entries), in id order */
+#define BLK_POLL_MS 200       /* backend state read this often while requests are out */
 
 #endif

@@ -4,7 +4,7 @@
  * The hypervisor keeps the register context of vCPU 0 only. So the thread "suspend"
  * (work= mode, PV present) waits for the toolstack's control/shutdown = "suspend",
  * acknowledges it by clearing the key, and then:
- *   1. suspends devices (none yet), binds itself to CPU 0 (onlining CPU 0 if it was
+ *   1. suspends devices (the disks), binds itself to CPU 0 (onlining CPU 0 if it was
  *      offline), takes cpu_lock and pauses every other powered-on CPU, online or offline,
  *      with pause_suspend: each saves its supervisor state and a ksetjmp buffer in its
  *      struct cpu, sets SAFE and spins with interrupts off;
@@ -30,12 +30,14 @@ static volatile int resuming;   /* CPU 0 is back from FERRY_PV_SUSPEND: leave th
 static uint32 nresumes;         /* completed resumes, of either kind */
 volatile uint32 suspend_entered;   /* suspends begun (under suspend_block) */
 
-/* Hooks for devices: stop issuing I/O and note what is in flight; reconnect (to new
- * backends if fresh) and re-issue it. The kernel has no devices yet. */
+/* Hooks for devices (the disks, blkfront.c): stop issuing I/O, keeping what is in flight;
+ * after the resume go on (cancelled), or reconnect to the backends, perhaps new ones, and
+ * re-issue it (fresh). resume_devices runs with every CPU back. */
 static void suspend_devices(void) {
+  blk_suspend();
 }
 static void resume_devices(int fresh) {
-  (void)fresh;
+  blk_resume(fresh);
 }
 
 /* The pause handler during a suspend (xcall.c contract: interrupts off, phase WAIT_SAFE). */

@@ -11,11 +11,12 @@
  *   CHECK FAIL NAME: what failed[; NAME: ...] (round=R)
  *
  * A failure is sticky: once a check failed, every later line is CHECK FAIL. Each workload
- * (work-load.c, work-mix.c) has a start and a check; a check compares what it sees with
- * what it saw at its previous call (growth, checksums, placement). A broken invariant fails
- * at once; a workload that made no progress fails only after STALL_ROUNDS rounds in a row,
- * because a host that overcommits its cores can starve a guest's vCPUs for seconds of guest
- * time (seen: three 4-vCPU domains on 2 cores) and that is not the guest's fault.
+ * (work-load.c, work-mix.c, work-disk.c) has a start and a check; a check compares what it
+ * sees with what it saw at its previous call (growth, checksums, placement). A broken
+ * invariant fails at once; a workload that made no progress fails only after STALL_ROUNDS
+ * rounds in a row, because a host that overcommits its cores can starve a guest's vCPUs
+ * for seconds of guest time (seen: three 4-vCPU domains on 2 cores) and that is not the
+ * guest's fault.
  *
  * With PV present the thread "suspend" (suspend.c) serves the toolstack's suspend
  * requests. After each resume N this thread runs one extra verdict round, instead of the
@@ -41,6 +42,7 @@ static const struct {
   {"memwriter", memwriter_start, memwriter_check},
   {"mix", mix_start, mix_check},
   {"idle", idle_start, idle_check},
+  {"disk", disk_start, disk_check},         /* not in work=all: needs a disk */
 };
 #define NLOADS (int)(sizeof loads / sizeof loads[0])
 

@@ -6,6 +6,8 @@
  * The guest prints, after resume N, `suspend: resumed N new-domain|cancelled cpus=K` and then
  * `CHECK ok work=… resume=N` (or `CHECK FAIL … (resume=N)`); see guest/kernel/README.md.
  */
+import type { BlockDeviceState } from "../devices/block/block-device-spec.js";
+import type { DiskImage } from "../devices/block/disk-image.js";
 import { Domain } from "../hypervisor/domain.js";
 import type { DomainRunner } from "../hypervisor/domain-runner.js";
 import { captureDomain } from "./capture-domain.js";
@@ -22,6 +24,9 @@ export interface SessionOptions {
   readonly firstId?: number;
   /** Guest-visible timeout for each wait (guest ms in deterministic mode, wall ms in parallel). */
   readonly timeoutMs?: number;
+  /** Disks: each opened (again) by `open`, at boot and by every restore. */
+  readonly disks?: readonly BlockDeviceState[];
+  readonly openDisk?: (state: BlockDeviceState) => Promise<DiskImage>;
 }
 
 export class GuestSession {
@@ -32,8 +37,18 @@ export class GuestSession {
   private readonly timeoutMs: number;
   private readonly decoder = new TextDecoder();
   private readonly home: DomainRunner;
+  private readonly openDisk: SessionOptions["openDisk"];
 
-  constructor(runner: DomainRunner, options: SessionOptions) {
+  /** A session whose disks are open before the guest boots. */
+  static async withDisks(runner: DomainRunner, options: SessionOptions): Promise<GuestSession> {
+    const open = options.openDisk;
+    const states = options.disks ?? [];
+    if (open === undefined && states.length > 0) throw new Error("disks need openDisk");
+    const images = await Promise.all(states.map((st) => open!(st)));
+    return new GuestSession(runner, options, images);
+  }
+
+  constructor(runner: DomainRunner, options: SessionOptions, images: readonly DiskImage[] = []) {
     this.home = runner;
     this.nextId = options.firstId ?? 1;
     this.timeoutMs = options.timeoutMs ?? 20_000;
@@ -44,7 +59,9 @@ export class GuestSession {
       kernel: options.kernel,
       bootargs: options.bootargs,
     });
+    this.openDisk = options.openDisk;
     runner.add(this.domain);
+    images.forEach((image, i) => runner.pv.attachDisk(this.domain, options.disks![i]!, image));
   }
 
   /** The runner that holds the domain (a subclass may move it). */
@@ -95,7 +112,10 @@ export class GuestSession {
     } else {
       // The new domain first, then the old one goes: as a migration does it.
       const old = this.domain;
-      this.domain = await restoreDomain(this.runner, image, { id: this.nextId++ });
+      this.domain = await restoreDomain(this.runner, image, {
+        id: this.nextId++,
+        ...(this.openDisk === undefined ? {} : { openDisk: this.openDisk }),
+      });
       await this.runner.release(old);
     }
     if (mode === "transparent") return { image, mode, verdict: "" };

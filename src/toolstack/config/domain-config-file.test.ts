@@ -1,6 +1,7 @@
 /** parseDomainConfig(): xl.cfg keys in TOML, and one clear message for each kind of mistake. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { parseDiskSpec } from "./disk-spec.js";
 import { ConfigError, parseDomainConfig } from "./domain-config-file.js";
 
 const good = `name = "web"\nvcpus = 2\nmaxvcpus = 4\nmemory = 64\nkernel = "k.elf"\ncmdline = "work=all"\non_poweroff = "preserve"\n`;
@@ -56,14 +57,24 @@ for (const [what, text, message] of bad) {
   });
 }
 
-test("parseDomainConfig() keeps disks as written, in xl's syntax", () => {
+test("parseDomainConfig() reads disks in xl's syntax, a relative target from the file's folder", () => {
   const disk = [
     "/srv/a.img,raw,xvda,rw",
     "format=raw, vdev=xvdb, access=ro, target=/srv/b.img",
     "file:/c.img,xvdc,w",
+    "d.img,,xvdd",
   ];
   const text = `${good}disk = ${JSON.stringify(disk)}\n`;
-  assert.deepEqual(parseDomainConfig(text, "w.toml").disk, disk);
+  const parsed = (parseDomainConfig(text, "/etc/ferry/w.toml").disk ?? []).map(parseDiskSpec);
+  assert.deepEqual(
+    parsed.map((d) => [d.target, d.vdev, d.access]),
+    [
+      ["/srv/a.img", "xvda", "rw"],
+      ["/srv/b.img", "xvdb", "ro"],
+      ["/c.img", "xvdc", "rw"],
+      ["/etc/ferry/d.img", "xvdd", "rw"],
+    ],
+  );
   assert.deepEqual(parseDomainConfig(`${good}disk = []\n`, "w.toml").disk, []);
 });
 

@@ -9,13 +9,14 @@
  *     cmdline = "work=all"
  *
  * Unknown keys, missing keys and bad values are refused with one message that names the file
- * and every problem. A relative `kernel` path is taken from the configuration file's folder
- * (as xl does) and made absolute, since the daemon that loads it runs elsewhere.
+ * and every problem. Relative `kernel` and disk `target` paths are taken from the configuration
+ * file's folder (as xl does) and made absolute, since the daemon that loads them runs elsewhere.
  */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { DomainConfig, describeIssues } from "../api/schemas.js";
+import { formatDiskSpec, parseDiskSpec } from "./disk-spec.js";
 
 export class ConfigError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -39,7 +40,16 @@ export function parseDomainConfig(text: string, source: string): DomainConfig {
   }
   const checked = DomainConfig.safeParse(raw);
   if (!checked.success) throw new ConfigError(`${source}: ${describeIssues(checked.error, raw)}`);
-  return { ...checked.data, kernel: resolve(dirname(resolve(source)), checked.data.kernel) };
+  const folder = dirname(resolve(source));
+  const config = { ...checked.data, kernel: resolve(folder, checked.data.kernel) };
+  if (config.disk === undefined) return config;
+  return {
+    ...config,
+    disk: config.disk.map((spec) => {
+      const disk = parseDiskSpec(spec); // checked by the schema already
+      return formatDiskSpec({ ...disk, target: resolve(folder, disk.target) });
+    }),
+  };
 }
 
 export async function readDomainConfig(path: string): Promise<DomainConfig> {

@@ -13,6 +13,8 @@
  *   default) or kept in the list as "shutdown" until `destroy` ("preserve").
  */
 import { availableParallelism, freemem, hostname, totalmem } from "node:os";
+import type { BlockDeviceState } from "../../core/devices/block/block-device-spec.js";
+import type { DiskImage } from "../../core/devices/block/disk-image.js";
 import { Domain, DomainConfigError, MAX_DOMAIN_ID } from "../../core/hypervisor/domain.js";
 import { Slot } from "../../core/hypervisor/domain-shared-state.js";
 import { HartState } from "../../core/hypervisor/sbi-numbers.js";
@@ -39,6 +41,7 @@ import {
   SuspendError,
   suspendDomain,
 } from "../../core/snapshot/suspend-domain.js";
+import { DiskImageError, openFileDiskImage } from "../../host/node/file-disk-image.js";
 import { ImageFileError, openImageFile, saveImageFile } from "../../host/node/image-file.js";
 import type { ParallelRunner } from "../../host/node/parallel-runner.js";
 import { ProgramFileError, readProgramFile } from "../../host/node/program-file.js";
@@ -59,6 +62,7 @@ import type {
   SaveResult,
   VcpuInfo,
 } from "../api/schemas.js";
+import { DiskSpecError, parseDiskList } from "../config/disk-spec.js";
 import { ConsoleLog } from "./console-log.js";
 
 /** An action that cannot be done, with the code the API reports (api/schemas.ts ErrorCode). */
@@ -169,10 +173,11 @@ export class DomainManager {
       if (e instanceof ProgramFileError) throw new ToolstackError("bad-request", e.message, { cause: e });
       throw e;
     }
-    this.claimName(config.name); // again: the read above let other requests in
+    const disks = await this.openDisks(config.disk ?? []);
     const vcpus = config.maxvcpus ?? config.vcpus;
     let domain: Domain;
     try {
+      this.claimName(config.name); // again: the reads above let other requests in
       domain = new Domain(this.allocateId(), {
         name: config.name,
         vcpus,
@@ -181,16 +186,64 @@ export class DomainManager {
         bootargs: config.cmdline ?? "",
       });
     } catch (e) {
+      await Promise.allSettled(disks.map((d) => d.image.close()));
       if (e instanceof DomainConfigError)
         throw new ToolstackError("bad-request", `${config.kernel}: ${e.message}`, { cause: e });
       throw e;
     }
     this.runner.add(domain);
     // Before the guest can read them: its store requests are served on this thread, which
-    // does not yield between add() and here.
+    // does not yield between add() and here. The disks belong to the domain from here on.
+    for (const d of disks) this.runner.pv.attachDisk(domain, d.state, d.image);
     this.writeAvailability(domain, config.vcpus);
     const e = this.track(domain, config.memory, config.on_poweroff ?? "destroy");
     return this.summary(e);
+  }
+
+  /**
+   * Opens a new domain's disks (xl syntax, checked again: the API may be called directly), all
+   * or none, refusing an image another domain here has open read-write, or opens read-write
+   * while others read it.
+   */
+  private async openDisks(
+    specs: readonly string[],
+  ): Promise<{ state: BlockDeviceState; image: DiskImage }[]> {
+    let parsed: ReturnType<typeof parseDiskList>;
+    try {
+      parsed = parseDiskList(specs);
+    } catch (e) {
+      if (e instanceof DiskSpecError) throw new ToolstackError("bad-request", e.message, { cause: e });
+      throw e;
+    }
+    const opened: { state: BlockDeviceState; image: DiskImage }[] = [];
+    try {
+      for (const d of parsed) opened.push({ state: { kind: "vbd", ...d }, image: await this.openDisk(d) });
+      return opened;
+    } catch (e) {
+      await Promise.allSettled(opened.map((d) => d.image.close()));
+      if (e instanceof DiskImageError) throw new ToolstackError("bad-request", e.message, { cause: e });
+      throw e;
+    }
+  }
+
+  /** Opens a disk image on this host (a new domain's, or one a restore or migration names). */
+  private readonly openDisk = async (
+    state: Pick<BlockDeviceState, "target" | "access">,
+  ): Promise<DiskImage> => {
+    const user = this.diskUser(state.target, state.access);
+    if (user !== undefined)
+      throw new DiskImageError(`disk image ${state.target} is in use by domain ${user}`);
+    return openFileDiskImage(state.target, state.access);
+  };
+
+  /** The domain here that has `target` open in a way that excludes opening it with `access`. */
+  private diskUser(target: string, access: "ro" | "rw"): string | undefined {
+    for (const e of this.entries.values()) {
+      for (const d of this.runner.pv.disksOf(e.domain.id)) {
+        if (d.spec.target === target && (access === "rw" || d.spec.access === "rw")) return e.domain.name;
+      }
+    }
+    return undefined;
   }
 
   async pause(name: string): Promise<DomainSummary> {
@@ -397,6 +450,7 @@ export class DomainManager {
         id: r.id,
         name,
         paused: request.paused === true,
+        openDisk: this.openDisk,
       });
       const e = this.track(domain, config.memorySize / MiB, config.onPoweroff ?? "destroy", r.console);
       e.paused = request.paused === true;
@@ -501,6 +555,7 @@ export class DomainManager {
           return { id: r.id, name };
         },
         release,
+        openDisk: this.openDisk,
         onCommit: (domain) => {
           const log = this.reserved.get(domain.name)?.console;
           entry = this.track(domain, domain.config.memorySize / MiB, onPoweroff, log);
