@@ -1,8 +1,8 @@
 /**
  * Virtual disks with the reference guest in parallel mode, on real image files: the guest's
  * writers (work=disk: sequence-numbered, checksummed blocks on every CPU) run at full speed
- * while the domain is saved and restored or the save cancelled, and its verifier, which reads
- * every block back, must pass after each resume — no acknowledged write lost, none applied
+ * while the domain is saved and restored or the save cancelled, 100 times, and its verifier,
+ * which reads every block back, must pass after each resume — no acknowledged write lost, none applied
  * twice where it could see it. Also: a backend killed with requests in flight (a guest-visible
  * error, not a hang), a read-only disk, and several disks with CPUs going offline (work=all,
  * whose `mix` takes CPUs offline and powers them off).
@@ -61,12 +61,16 @@ async function withGuest(
   }
 }
 
+/** Cycles per XLEN: 100 for RV64, 20 for RV32 (FERRY_DISK_CYCLES=N for N of each while working on it). */
+const CYCLES = { 64: 100, 32: 20 };
+
 for (const xlen of [64, 32] as const) {
-  test(`the disk writers' blocks survive save/restore and cancel cycles, checked by the guest (parallel, rv${xlen})`, async () => {
+  const cycles = Number(process.env.FERRY_DISK_CYCLES ?? CYCLES[xlen]);
+  test(`the disk writers' blocks survive ${cycles} save/restore and cancel cycles, checked by the guest (parallel, rv${xlen})`, async () => {
     await withGuest(xlen, 4, "work=disk,counters", [disk("xvda", image(`cycles${xlen}.img`))], async (s) => {
       assert.ok(await s.announced(), s.tail());
       await s.waitFor(/^CHECK ok work=\S+ round=1$/m);
-      for (let i = 0; i < 10; i++) {
+      for (let i = 0; i < cycles; i++) {
         const { mode, image: saved, verdict } = await s.cycle(i % 4 === 3 ? "cancel" : "restore");
         assert.equal(mode, "cooperative");
         const devices = saved.records.find((r) => r.type === "devices");

@@ -132,7 +132,11 @@ export async function runFerry(
 }
 
 /** Writes a domain config TOML into `dir` and returns its path. */
-export function writeConfig(dir: string, name: string, fields: Record<string, string | number>): string {
+export function writeConfig(
+  dir: string,
+  name: string,
+  fields: Record<string, string | number | readonly string[]>,
+): string {
   const lines = Object.entries(fields).map(
     ([k, v]) => `${k} = ${typeof v === "number" ? v : JSON.stringify(v)}`,
   );
@@ -177,7 +181,7 @@ export class Console {
 /** Creates a domain with `ferry create` from these config keys; its console once `ready` shows. */
 export async function boot(
   d: Ferryd,
-  fields: { name: string } & Record<string, string | number>,
+  fields: { name: string } & Record<string, string | number | readonly string[]>,
   ready: RegExp,
 ): Promise<Console> {
   const r = await d.ferry(["create", writeConfig(d.dir, fields.name, fields)]);

@@ -1,9 +1,11 @@
 /**
  * The endurance test of live migration: a 4-vCPU domain running every workload of the
- * reference guest (work=all: counters, queues, bound threads, the memory writer, and mix,
+ * reference guest (work=all,disk: counters, queues, bound threads, the memory writer, mix,
  * which takes CPUs offline and powers them off and on at random, so some moves catch CPUs
- * that way) moves live between two real ferryd processes over TCP 100 times, RV64 and RV32,
- * and the guest's own check after every resume must pass. Around every tenth move the
+ * that way, and the disk writers, whose blocks the guest reads back after every resume)
+ * moves live between two real ferryd processes over TCP 100 times, RV64 and RV32, and the
+ * guest's own check after every resume must pass. The disk image is one file both daemons
+ * see (shared storage). Around every tenth move the
  * toolstack powers CPU 3 off first (vcpu-set 3): it must come back powered off on the
  * destination and power on again there. The domain boots with 3 of its 4 vCPUs online and
  * the fourth is set online before the first move, so that the workload `bound` (a thread
@@ -15,6 +17,8 @@
  * fixed in the guest's dispatcher (docs/migration.md).
  */
 import assert from "node:assert/strict";
+import { truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { boot, Console, type Ferryd, KERNEL32, KERNEL64 } from "./ferryd.fixture.js";
 import { checksPass, listed, twoDaemons } from "./migration-checks.fixture.js";
@@ -44,9 +48,20 @@ describe(`live migration back and forth between two daemons, ${MOVES} times`, ()
     test(`a 4-vCPU RV${xlen} guest at every workload: its checks pass after each move`, async () => {
       const [a, b] = daemons();
       const name = `endure${xlen}`;
+      const disk = join(a.dir, `${name}.img`);
+      writeFileSync(disk, "");
+      truncateSync(disk, 16 << 20);
       const con = await boot(
         a,
-        { name, vcpus: 3, maxvcpus: 4, memory: 32, kernel, cmdline: "work=all" },
+        {
+          name,
+          vcpus: 3,
+          maxvcpus: 4,
+          memory: 32,
+          kernel,
+          cmdline: "work=all,disk",
+          disk: [`${disk},raw,xvda,rw`],
+        },
         /^CHECK ok work=\S+ round=1$/m,
       );
       con.close();

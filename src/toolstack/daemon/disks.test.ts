@@ -1,0 +1,120 @@
+/**
+ * Virtual disks through the toolstack, as a user runs them: `disk = [...]` in a config given
+ * to `ferry create`, a save to a file and a restore with the writers running (the guest reads
+ * every block back after the resume), and the refusals — an image that does not exist, one
+ * another domain writes, a restore whose image has gone — each one clear message with nothing
+ * created and nothing lost.
+ */
+import assert from "node:assert/strict";
+import { renameSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { boot, type Ferryd, Ferryd as FerrydClass, KERNEL64, writeConfig } from "./ferryd.fixture.js";
+import { checksPass, listed } from "./migration-checks.fixture.js";
+
+function image(d: Ferryd, name: string, mib = 16): string {
+  const path = join(d.dir, name);
+  writeFileSync(path, "");
+  truncateSync(path, mib << 20);
+  return path;
+}
+
+describe("virtual disks through ferryd", () => {
+  let d: Ferryd;
+  before(async () => {
+    d = await FerrydClass.start();
+  });
+  after(async () => {
+    await d.stop();
+  });
+
+  test("ferry create refuses a disk image that does not exist, naming it, and creates nothing", async () => {
+    const missing = join(d.dir, "nope.img");
+    const config = writeConfig(d.dir, "nodisk", {
+      name: "nodisk",
+      vcpus: 1,
+      memory: 32,
+      kernel: KERNEL64,
+      disk: [`${missing},raw,xvda,rw`],
+    });
+    const r = await d.ferry(["create", config]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, new RegExp(`disk image ${missing} does not exist`));
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    assert.equal(await listed(d, "nodisk"), false);
+  });
+
+  test("ferry create refuses an image another domain writes, and a bad disk spec", async () => {
+    const shared = image(d, "shared.img");
+    const con = await boot(
+      d,
+      {
+        name: "owner",
+        vcpus: 1,
+        memory: 32,
+        kernel: KERNEL64,
+        cmdline: "work=disk",
+        disk: [`${shared},raw,xvda,rw`],
+      },
+      /^CHECK ok work=disk round=1$/m,
+    );
+    con.close();
+    const second = writeConfig(d.dir, "second", {
+      name: "second",
+      vcpus: 1,
+      memory: 32,
+      kernel: KERNEL64,
+      disk: [`${shared},raw,xvda,ro`],
+    });
+    const r = await d.ferry(["create", second]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /disk image .*shared\.img is in use by domain owner/);
+    assert.equal(await listed(d, "second"), false);
+    const bad = writeConfig(d.dir, "bad", {
+      name: "bad",
+      vcpus: 1,
+      memory: 32,
+      kernel: KERNEL64,
+      disk: [`${shared},qcow2,xvda,rw`],
+    });
+    const b = await d.ferry(["create", bad]);
+    assert.match(b.stderr, /format qcow2 is not supported \(raw only\)/);
+    await d.client.call("destroy", { name: "owner" });
+  });
+
+  test("save and restore with the disk writers running: the guest's verifier passes, and a restore whose image is gone is refused", async () => {
+    const disk = image(d, "saved.img");
+    const con = await boot(
+      d,
+      {
+        name: "saver",
+        vcpus: 4,
+        memory: 32,
+        kernel: KERNEL64,
+        cmdline: "work=disk,counters",
+        disk: [`${disk},raw,xvda,rw`],
+      },
+      /^CHECK ok work=\S+ round=1$/m,
+    );
+    con.close();
+    const file = join(d.dir, "saver.ferry");
+    for (let i = 1; i <= 3; i++) {
+      const saved = await d.ferry(["save", "saver", file]);
+      assert.equal(saved.status, 0, saved.stderr);
+      assert.equal(await listed(d, "saver"), false);
+      if (i === 2) {
+        // The image moved away: one message naming it, nothing created, the file kept.
+        renameSync(disk, `${disk}.away`);
+        const r = await d.ferry(["restore", file]);
+        assert.notEqual(r.status, 0);
+        assert.match(r.stderr, /disk xvda: disk image .*saved\.img does not exist/);
+        assert.equal(await listed(d, "saver"), false);
+        renameSync(`${disk}.away`, disk);
+      }
+      const restored = await d.ferry(["restore", file]);
+      assert.equal(restored.status, 0, restored.stderr);
+      await checksPass(d, "saver", i, "new-domain");
+    }
+    await d.client.call("destroy", { name: "saver" });
+  });
+});
