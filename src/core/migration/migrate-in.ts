@@ -78,6 +78,8 @@ export interface MigrateInOptions {
   onProgress?(p: MigrationProgress): void;
   /** Opens the incoming domain's disks (restore-domain.ts `RestoreOptions.openDisk`). */
   readonly openDisk?: RestoreOptions["openDisk"];
+  /** Makes the images of disks the source copies (`RestoreOptions.receiveDisk`). */
+  readonly receiveDisk?: RestoreOptions["receiveDisk"];
 }
 
 /**
@@ -189,6 +191,7 @@ class Receiver {
       ...this.claimed,
       paused: true,
       ...(this.options.openDisk === undefined ? {} : { openDisk: this.options.openDisk }),
+      ...(this.options.receiveDisk === undefined ? {} : { receiveDisk: this.options.receiveDisk }),
     });
     await this.out.write([encodeControl(Command.READY)]);
     this.machine.ready();

@@ -23,13 +23,19 @@
  * when the destination already holds the same contents. The final round begins with the
  * suspend request: while a cooperative guest suspends it still writes, and those pages go
  * at once; once it has stopped, the last dirty pages go straight from guest RAM.
+ *
+ * Disks (copyDisks, for a destination without the same storage): each round also sends the
+ * disk chunks written since the last (all non-zero chunks in round 0), and the final round
+ * the rest, read once the capture has quiesced the disks (no write reaches them after).
  */
+import type { BlockBackend } from "../devices/block/block-backend.js";
 import type { Domain } from "../hypervisor/domain.js";
 import type { DomainRunner } from "../hypervisor/domain-runner.js";
 import { TICKS_PER_MS } from "../hypervisor/host-clock.js";
 import type { PageRun } from "../memory/dirty-log.js";
 import { isZeroPage, PAGE_SIZE } from "../memory/page.js";
 import { configRecord, imageHeader, stateRecords } from "../snapshot/capture-domain.js";
+import { DISK_CHUNK, DISK_CHUNKS_PER_RECORD } from "../snapshot/disk-data-record.js";
 import {
   type DomainRecord,
   ImageError,
@@ -77,6 +83,12 @@ export interface MigrateOutOptions {
   readonly peerTimeoutMs?: number;
   /** What a guest poweroff does to the domain on the destination ("destroy" by default). */
   readonly onPoweroff?: OnPoweroff;
+  /**
+   * Send the disks' contents too, for a destination that does not share the storage: live,
+   * all of each disk while the guest runs, then what it writes meanwhile, round by round, the
+   * rest once it has stopped; non-live, all of it once it has stopped.
+   */
+  readonly copyDisks?: boolean;
   onProgress?(p: MigrationProgress): void;
 }
 
@@ -134,6 +146,8 @@ class Sender {
   private suspendedAt = 0;
   private logging = false;
   private committing = false;
+  /** The disks whose contents go with the domain (copyDisks). */
+  private readonly disks: readonly BlockBackend[];
 
   constructor(
     private readonly runner: DomainRunner,
@@ -153,6 +167,7 @@ class Sender {
     this.inbox = new ControlInbox(new FrameReader(channel, PEER), PEER);
     this.pages = domain.memory.size / PAGE_SIZE;
     this.hashes = this.live ? new PageHashes(this.pages) : undefined;
+    this.disks = options.copyDisks === true ? runner.pv.disksOf(domain.id) : [];
   }
 
   async run(): Promise<MigrationReport> {
@@ -206,6 +221,7 @@ class Sender {
   private async precopy(): Promise<void> {
     this.domain.memory.dirty.enable();
     this.logging = true;
+    for (const d of this.disks) d.trackWrites(DISK_CHUNK);
     await this.runner.harvestDirty(this.domain); // every vCPU marks what it writes from here on
     let runs: PageRun[] | undefined; // undefined: all memory (round 0)
     let candidates = this.pages;
@@ -232,6 +248,7 @@ class Sender {
               { round, final: false },
               candidates,
             );
+      await this.sendDisks(round === 0 ? "all" : "written");
       // Once per round back to the event loop, which a runner on this thread needs: the
       // deterministic one runs its guests there, the parallel one drains consoles.
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -381,8 +398,38 @@ class Sender {
         atMost,
       );
     }
+    const records = await state; // the disks are quiet now: what they hold is final
+    await this.sendDisks(this.live ? "written" : "all");
+    for (const d of this.disks) d.stopTracking();
     this.rounds.push(roundReport(round, pages, this.out.bytes - before, performance.now() - start, 0, true));
-    return await state;
+    return records;
+  }
+
+  /**
+   * Sends the disks' contents (copyDisks): every chunk that is not zero (the destination's
+   * copy starts zeroed), or the chunks written since the last look.
+   */
+  private async sendDisks(which: "all" | "written"): Promise<void> {
+    for (const disk of this.disks) {
+      const { size } = disk;
+      const devid = disk.spec.devid;
+      const chunks = which === "all" ? allPages(Math.ceil(size / DISK_CHUNK)) : disk.takeWritten();
+      let batch: { index: number; data: Uint8Array }[] = [];
+      for (const index of chunks) {
+        this.inbox.check("sending a disk");
+        const data = new Uint8Array(DISK_CHUNK);
+        const offset = index * DISK_CHUNK;
+        await disk.readImage(offset, data.subarray(0, Math.min(DISK_CHUNK, size - offset)));
+        if (which === "all" && isZeroChunk(data)) continue;
+        batch.push({ index, data });
+        if (batch.length === DISK_CHUNKS_PER_RECORD) {
+          await this.out.write(encodeRecord({ type: "disk-data", devid, size, chunks: batch }));
+          batch = [];
+        }
+      }
+      if (batch.length > 0)
+        await this.out.write(encodeRecord({ type: "disk-data", devid, size, chunks: batch }));
+    }
   }
 
   private async commit(): Promise<MigrationReport> {
@@ -498,6 +545,7 @@ class Sender {
       error = (await this.inbox.lastWord(1_000)) ?? error;
     }
     if (this.logging) this.domain.memory.dirty.disable();
+    for (const d of this.disks) d.stopTracking();
     if (this.committing && !(error instanceof PeerAbortError)) {
       return new MigrationError(
         `the migration of domain ${name} is in doubt: the commit was sent, then ${error.message}. ` +
@@ -549,6 +597,12 @@ function* allPages(pages: number): Generator<number> {
 
 function* pagesOf(runs: readonly PageRun[]): Generator<number> {
   for (const [first, count] of runs) for (let pfn = first; pfn < first + count; pfn++) yield pfn;
+}
+
+function isZeroChunk(data: Uint8Array): boolean {
+  const words = new Int32Array(data.buffer, data.byteOffset, data.length / 4);
+  for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
+  return true;
 }
 
 function countPages(runs: readonly PageRun[]): number {

@@ -11,8 +11,8 @@
  * | await-config   | record domain-config              | claiming                           |
  * | claiming       | —                                 | await-round (ACCEPT sent)          |
  * | await-round    | ROUND 0 (or ROUND 0 final)        | precopy (final-memory)             |
- * | precopy        | memory; ROUND n+1 (final or not)  | precopy (final-memory)             |
- * | final-memory   | memory; a state record; end       | final-memory; final-state; await-complete |
+ * | precopy        | memory, disk-data; ROUND n+1      | precopy (final-memory)             |
+ * | final-memory   | memory, disk-data; a state record; end | final-memory; final-state; await-complete |
  * | final-state    | a state record; end               | final-state; await-complete        |
  * | await-complete | STATE_COMPLETE                    | restoring                          |
  * | restoring      | —                                 | await-commit (READY sent)          |
@@ -21,8 +21,9 @@
  * | aborted        | —                                 |                                    |
  *
  * ABORT is legal in every state before committed, and leads to aborted. "A state record" is
- * any record but domain-config, memory and end (vcpu, event-channels, …, and an optional
- * record of a type this Ferry does not know).
+ * any record but domain-config, memory, disk-data and end (vcpu, event-channels, …, and an
+ * optional record of a type this Ferry does not know). disk-data (a disk's contents, when the
+ * source copies its disks) travels with memory: in the rounds, before the state records.
  */
 import { MigrationError } from "./migration-error.js";
 import { Command, commandName } from "./wire-format.js";
@@ -57,8 +58,8 @@ const EXPECTED: Record<ReceiverState, string> = {
   "await-config": "the domain-config record",
   claiming: "nothing",
   "await-round": "ROUND 0",
-  precopy: "memory records or the next ROUND",
-  "final-memory": "memory or state records",
+  precopy: "memory or disk-data records or the next ROUND",
+  "final-memory": "memory, disk-data or state records",
   "final-state": "state records or the end record",
   "await-complete": "STATE_COMPLETE",
   restoring: "nothing",
@@ -132,6 +133,7 @@ export class ReceiverMachine {
       case "domain-config":
         return s === S.AWAIT_CONFIG ? S.CLAIMING : undefined;
       case "memory":
+      case "disk-data":
         return s === S.PRECOPY || s === S.FINAL_MEMORY ? s : undefined;
       case "end":
         return s === S.FINAL_MEMORY || s === S.FINAL_STATE ? S.AWAIT_COMPLETE : undefined;

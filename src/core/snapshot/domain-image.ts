@@ -14,8 +14,10 @@
  * | store           | 1              | the domain's store subtree                             |
  * | timers          | 1              | each kept vCPU's SBI timer deadline (guest ticks)      |
  * | time            | 1              | guest time at the suspend (the new domain goes on from it) |
- * | devices         | 1              | device backend state (none yet)                        |
+ * | devices         | 1              | each disk's backend state (block-device-spec.ts)       |
  * | end             | 1, last        |                                                        |
+ * | disk-data       | 0 or more      | a batch of one disk's contents: migration with copied  |
+ * |                 | (before end)   | disks only (disk-data-record.ts)                       |
  *
  * Records are plain data (numbers, strings, Uint8Arrays, arrays, objects), so they survive
  * `structuredClone` and cross threads. The loader (restore-domain.ts) checks every field.
@@ -101,7 +103,14 @@ export type DomainRecord =
   | { readonly type: "timers"; readonly deadlines: readonly { vcpu: number; deadline: number | null }[] }
   | { readonly type: "time"; readonly guestTime: number }
   | { readonly type: "devices"; readonly devices: readonly unknown[] }
-  | { readonly type: "end" };
+  | { readonly type: "end" }
+  | {
+      readonly type: "disk-data";
+      readonly devid: number;
+      /** The disk's size in bytes. */
+      readonly size: number;
+      readonly chunks: readonly { readonly index: number; readonly data: Uint8Array }[];
+    };
 
 export interface DomainImage {
   readonly header: ImageHeader;

@@ -61,7 +61,7 @@ export class GuestSession {
     });
     this.openDisk = options.openDisk;
     runner.add(this.domain);
-    images.forEach((image, i) => runner.pv.attachDisk(this.domain, options.disks![i]!, image));
+    for (const [i, image] of images.entries()) runner.pv.attachDisk(this.domain, options.disks![i]!, image);
   }
 
   /** The runner that holds the domain (a subclass may move it). */

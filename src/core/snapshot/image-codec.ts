@@ -36,6 +36,7 @@
  * | 3    | vcpu           | JSON, bigints as "0x…" hex strings                              |
  * | 4–9  | event-channels, shared-info, store, timers, time, devices: JSON                 |
  * | 10   | end            | empty                                                           |
+ * | 11   | disk-data      | binary: a batch of one disk's 64 KiB chunks (disk-data-record.ts) |
  *
  * Limits a reader enforces before it buffers a body: a memory body is exactly what its page
  * count implies (4 + c × (4 + page size)); any other body is at most 16 MiB (MAX_JSON_BODY).
@@ -54,6 +55,7 @@
 import { PAGE_SIZE } from "../memory/guest-memory.js";
 import { ChunkQueue } from "./chunk-queue.js";
 import { crc32c, crc32cConcat } from "./crc32c.js";
+import { decodeDiskData, encodeDiskData } from "./disk-data-record.js";
 import {
   type DomainRecord,
   IMAGE_MAGIC,
@@ -103,6 +105,7 @@ export const RECORD_TYPES = {
   time: 8,
   devices: 9,
   end: 10,
+  "disk-data": 11,
 } as const satisfies Record<DomainRecord["type"], number>;
 
 type RecordName = DomainRecord["type"];
@@ -180,6 +183,12 @@ export function encodeRecord(record: DomainRecord, options: EncodeOptions = {}):
       return memoryRecord(record.pages, options.pageSize ?? PAGE_SIZE);
     case "end":
       return encodeRawRecord(RECORD_TYPES.end, 0, []);
+    case "disk-data":
+      return encodeRawRecord(
+        RECORD_TYPES["disk-data"],
+        0,
+        encodeDiskData(record.devid, record.size, record.chunks),
+      );
     default: {
       if (!Object.hasOwn(RECORD_TYPES, record.type)) {
         throw new ImageError(`cannot encode a record of unknown type "${String(record.type)}"`);
@@ -558,6 +567,13 @@ export class ImageDecoder {
         return this.parseMemory(bytes, p.length, at);
       case "end":
         return { type: "end" };
+      case "disk-data":
+        try {
+          return { type: "disk-data", ...decodeDiskData(this.body.subarray(0, p.length)) };
+        } catch (e) {
+          if (e instanceof ImageError) this.fail(`${at}: ${e.message}`, e);
+          throw e;
+        }
       default:
         try {
           return decodeJsonBody(

@@ -26,7 +26,7 @@
 import { SAVED_CSRS } from "../cpu/hart-state.js";
 import { type DomainRecord, ImageError, type ImageVersion, PREVIOUS_IMAGE_VERSION } from "./domain-image.js";
 
-export type JsonRecord = Exclude<DomainRecord, { type: "memory" } | { type: "end" }>;
+export type JsonRecord = Exclude<DomainRecord, { type: "memory" } | { type: "end" } | { type: "disk-data" }>;
 export type JsonRecordType = JsonRecord["type"];
 
 type Json = Record<string, unknown>;

@@ -25,6 +25,7 @@ import type { DomainRunner } from "../hypervisor/domain-runner.js";
 import { SuspendResult } from "../hypervisor/pv-numbers.js";
 import type { VcpuState } from "../hypervisor/vcpu-state.js";
 import { PAGE_SIZE } from "../memory/guest-memory.js";
+import { DISK_CHUNK } from "./disk-data-record.js";
 import {
   type DomainImage,
   type DomainRecord,
@@ -54,6 +55,21 @@ export interface RestoreOptions {
    * it an image with disks is refused. A failure is the restore's: one message, nothing made.
    */
   readonly openDisk?: (state: BlockDeviceState) => Promise<DiskImage>;
+  /**
+   * Makes a new, empty image for a disk whose contents the stream carries (disk-data records:
+   * a migration that copies its disks), `size` bytes. Without it such a stream is refused.
+   * A restore that fails discards what it made.
+   */
+  readonly receiveDisk?: (state: { devid: number; size: number }) => Promise<ReceivedDisk>;
+}
+
+/** A disk image a restore fills from disk-data records. */
+export interface ReceivedDisk {
+  readonly image: DiskImage;
+  /** Where it is, for the restored domain's device state. */
+  readonly target: string;
+  /** Closes and deletes it (the restore failed). */
+  discard(): Promise<void>;
 }
 
 /** Restores an in-memory image (the records are checked exactly as a file's are). */
@@ -77,6 +93,7 @@ export async function restoreDomainFrom(
 ): Promise<Domain> {
   checkHeader(header);
   let domain: Domain | undefined;
+  const received = new Map<number, { size: number; disk: ReceivedDisk }>();
   try {
     const singles = new Map<string, DomainRecord>();
     const vcpuRecords: RecordOf<"vcpu">[] = [];
@@ -100,6 +117,9 @@ export async function restoreDomainFrom(
           break;
         case "vcpu":
           vcpuRecords.push(r as RecordOf<"vcpu">);
+          break;
+        case "disk-data":
+          await receiveChunks(r as RecordOf<"disk-data">, received, options.receiveDisk);
           break;
         case "end":
           ended = true;
@@ -154,7 +174,7 @@ export async function restoreDomainFrom(
     } catch (e) {
       throw new ImageError(`devices: ${(e as Error).message}`, { cause: e });
     }
-    const disks = await openDisks(devices, options.openDisk);
+    const disks = await openDisks(devices, received, options.openDisk);
     try {
       await runner.addRestored(
         domain,
@@ -172,24 +192,63 @@ export async function restoreDomainFrom(
   } catch (e) {
     // What the runner prepared for the domain, if it got that far; it never added it.
     if (domain !== undefined) await runner.release(domain);
+    await Promise.allSettled([...received.values()].map((r) => r.disk.discard()));
     throw e;
   }
 }
 
-/** Opens every disk, or none: a failure closes those already open. */
+/** Writes a disk-data record's chunks into the disk it names, made on its first record. */
+async function receiveChunks(
+  r: RecordOf<"disk-data">,
+  received: Map<number, { size: number; disk: ReceivedDisk }>,
+  receive: RestoreOptions["receiveDisk"],
+): Promise<void> {
+  if (receive === undefined)
+    throw new ImageError("the image carries disk contents and this host cannot take them");
+  let entry = received.get(r.devid);
+  if (entry === undefined) {
+    try {
+      entry = { size: r.size, disk: await receive({ devid: r.devid, size: r.size }) };
+    } catch (e) {
+      throw new ImageError(`disk ${r.devid}: ${(e as Error).message}`, { cause: e });
+    }
+    received.set(r.devid, entry);
+  }
+  if (entry.size !== r.size)
+    throw new ImageError(`disk ${r.devid} changes size from ${entry.size} to ${r.size}`);
+  for (const c of r.chunks) {
+    const offset = c.index * DISK_CHUNK;
+    await entry.disk.image.write(offset, c.data.subarray(0, Math.min(DISK_CHUNK, r.size - offset)));
+  }
+}
+
+/**
+ * Every disk of the image: a received copy, or the image the state names, opened; all or none
+ * (a failure closes those this opened).
+ */
 async function openDisks(
   devices: readonly BlockDeviceState[],
+  received: ReadonlyMap<number, { size: number; disk: ReceivedDisk }>,
   open: RestoreOptions["openDisk"],
 ): Promise<{ state: BlockDeviceState; image: DiskImage }[]> {
-  if (devices.length === 0) return [];
-  if (open === undefined)
-    throw new ImageError(`the image has ${devices.length} disk(s) and this host cannot open disks`);
+  for (const devid of received.keys()) {
+    if (!devices.some((d) => d.devid === devid))
+      throw new ImageError(`disk-data for disk ${devid}, which the domain does not have`);
+  }
   const opened: { state: BlockDeviceState; image: DiskImage }[] = [];
   try {
-    for (const state of devices) opened.push({ state, image: await open(state) });
+    for (const state of devices) {
+      const copy = received.get(state.devid);
+      if (copy !== undefined) {
+        opened.push({ state: { ...state, target: copy.disk.target }, image: copy.disk.image });
+        continue;
+      }
+      if (open === undefined) throw new Error("this host cannot open disks");
+      opened.push({ state, image: await open(state) });
+    }
     return opened;
   } catch (e) {
-    await Promise.allSettled(opened.map((d) => d.image.close()));
+    await Promise.allSettled(opened.filter((d) => !received.has(d.state.devid)).map((d) => d.image.close()));
     throw new ImageError(`disk ${devices[opened.length]!.vdev}: ${(e as Error).message}`, { cause: e });
   }
 }

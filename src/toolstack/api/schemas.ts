@@ -178,6 +178,8 @@ export const MigrateRequest = z.strictObject({
   maxRounds: z.int().min(1).max(1000).optional(),
   /** Milliseconds the guest has to acknowledge and to suspend (default 60 000). */
   timeoutMs: z.int().min(1).max(3_600_000).optional(),
+  /** Copy the disks' contents too (the destination does not share the storage). */
+  copyDisks: z.boolean().optional(),
 });
 export type MigrateRequest = z.infer<typeof MigrateRequest>;
 

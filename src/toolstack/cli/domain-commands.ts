@@ -219,11 +219,18 @@ export function addDomainCommands(program: Command): void {
     )
     .option("--max-rounds <n>", "live: the most pre-copy rounds", integerInRange(1, 1000))
     .option("--timeout <ms>", "how long the guest has to suspend", integerInRange(1, 3_600_000))
+    .option("--copy-disks", "copy the disks too, for a destination without the same storage")
     .action(
       async (
         name: string,
         target: string,
-        o: Common & { live?: boolean; downtime?: number; maxRounds?: number; timeout?: number },
+        o: Common & {
+          live?: boolean;
+          downtime?: number;
+          maxRounds?: number;
+          timeout?: number;
+          copyDisks?: boolean;
+        },
       ) => {
         const r = await withProgressBar(
           `migrate ${name}`,
@@ -237,6 +244,7 @@ export function addDomainCommands(program: Command): void {
                 ...(o.downtime !== undefined ? { downtimeMs: o.downtime } : {}),
                 ...(o.maxRounds !== undefined ? { maxRounds: o.maxRounds } : {}),
                 ...(o.timeout !== undefined ? { timeoutMs: o.timeout } : {}),
+                ...(o.copyDisks ? { copyDisks: true } : {}),
               },
               onProgress,
             }),

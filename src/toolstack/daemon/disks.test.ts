@@ -6,11 +6,12 @@
  * created and nothing lost.
  */
 import assert from "node:assert/strict";
-import { renameSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { boot, type Ferryd, Ferryd as FerrydClass, KERNEL64, writeConfig } from "./ferryd.fixture.js";
-import { checksPass, listed } from "./migration-checks.fixture.js";
+import { checksPass, freshVerdict, listed } from "./migration-checks.fixture.js";
 
 function image(d: Ferryd, name: string, mib = 16): string {
   const path = join(d.dir, name);
@@ -116,5 +117,49 @@ describe("virtual disks through ferryd", () => {
       await checksPass(d, "saver", i, "new-domain");
     }
     await d.client.call("destroy", { name: "saver" });
+  });
+});
+
+describe("live migration that copies the disks to a ferryd without the same storage", () => {
+  let a: Ferryd;
+  let b: Ferryd;
+  const copies = mkdtempSync(join(tmpdir(), "ferry-copies-"));
+  before(async () => {
+    a = await FerrydClass.start();
+    b = await FerrydClass.start(["--disk-dir", copies]);
+  });
+  after(async () => {
+    await Promise.all([a.stop(), b.stop()]);
+    rmSync(copies, { recursive: true, force: true });
+  });
+
+  test("the disk goes with the domain, written while it moves, and the guest's verifier passes there; a ferryd without --disk-dir refuses, and the domain runs on", async () => {
+    const disk = image(a, "moving.img");
+    const con = await boot(
+      a,
+      {
+        name: "mover",
+        vcpus: 4,
+        memory: 32,
+        kernel: KERNEL64,
+        cmdline: "work=disk,memwriter",
+        disk: [`${disk},raw,xvda,rw`],
+      },
+      /^CHECK ok work=\S+ round=2$/m,
+    );
+    con.close();
+    const r = await a.ferry(["migrate", "--live", "--copy-disks", "--json", "mover", b.migration]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(await listed(b, "mover"), true);
+    assert.ok(existsSync(join(copies, "mover-xvda.img")), "the copy is in b's disk folder");
+    await checksPass(b, "mover", 1, "new-domain");
+    // Back to a ferryd that takes no copied disks: refused before anything is committed.
+    const back = await b.ferry(["migrate", "--live", "--copy-disks", "mover", a.migration]);
+    assert.notEqual(back.status, 0);
+    assert.match(back.stderr, /takes no copied disks \(start it with --disk-dir\)/);
+    assert.equal(await listed(b, "mover"), true);
+    assert.equal(await listed(a, "mover"), false);
+    await freshVerdict(b, "mover"); // refused in round 0, before any suspend: it just runs on
+    await b.client.call("destroy", { name: "mover" });
   });
 });

@@ -12,7 +12,9 @@
  * - a domain that powers off is destroyed and forgotten (on_poweroff = "destroy", xl's
  *   default) or kept in the list as "shutdown" until `destroy` ("preserve").
  */
+import { open, rm } from "node:fs/promises";
 import { availableParallelism, freemem, hostname, totalmem } from "node:os";
+import { join } from "node:path";
 import type { BlockDeviceState } from "../../core/devices/block/block-device-spec.js";
 import type { DiskImage } from "../../core/devices/block/disk-image.js";
 import { Domain, DomainConfigError, MAX_DOMAIN_ID } from "../../core/hypervisor/domain.js";
@@ -34,7 +36,7 @@ import {
   type OnPoweroff,
 } from "../../core/snapshot/domain-image.js";
 import { decodeImage, encodeImage } from "../../core/snapshot/image-codec.js";
-import { restoreDomainFrom } from "../../core/snapshot/restore-domain.js";
+import { type ReceivedDisk, restoreDomainFrom } from "../../core/snapshot/restore-domain.js";
 import {
   announcesSuspend,
   resumeDomain,
@@ -98,6 +100,8 @@ export interface DomainManagerOptions {
   readonly ferryVersion: string;
   readonly api: string;
   readonly migration: string;
+  /** Where disks copied in by a migration are made (`NAME-xvdX.img`); none: such migrations are refused. */
+  readonly diskDir?: string;
 }
 
 const MiB = 1024 * 1024;
@@ -235,6 +239,42 @@ export class DomainManager {
       throw new DiskImageError(`disk image ${state.target} is in use by domain ${user}`);
     return openFileDiskImage(state.target, state.access);
   };
+
+  /**
+   * A new sparse image of `size` bytes in the disk directory for a disk a migration copies in,
+   * named after the domain and the disk; never one that exists already.
+   */
+  private async makeDisk(name: string, devid: number, size: number): Promise<ReceivedDisk> {
+    const dir = this.options.diskDir;
+    if (dir === undefined) throw new Error("this ferryd takes no copied disks (start it with --disk-dir)");
+    const vdev = `xvd${String.fromCharCode(97 + ((devid - (202 << 8)) >> 4))}`;
+    const target = join(dir, `${name}-${vdev}.img`);
+    try {
+      const file = await open(target, "wx");
+      try {
+        await file.truncate(size);
+      } finally {
+        await file.close();
+      }
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new Error(
+        code === "EEXIST" ? `${target} exists already` : `cannot make ${target}: ${(e as Error).message}`,
+        {
+          cause: e,
+        },
+      );
+    }
+    const image = await openFileDiskImage(target, "rw");
+    return {
+      image,
+      target,
+      discard: async () => {
+        await image.close();
+        await rm(target, { force: true });
+      },
+    };
+  }
 
   /** The domain here that has `target` open in a way that excludes opening it with `access`. */
   private diskUser(target: string, access: "ro" | "rw"): string | undefined {
@@ -507,6 +547,7 @@ export class DomainManager {
           ...(request.downtimeMs !== undefined ? { downtimeMs: request.downtimeMs } : {}),
           ...(request.maxRounds !== undefined ? { maxRounds: request.maxRounds } : {}),
           ...(request.timeoutMs !== undefined ? { suspendTimeoutMs: request.timeoutMs } : {}),
+          ...(request.copyDisks === true ? { copyDisks: true } : {}),
           onProgress: (p) =>
             progress({
               phase: p.phase,
@@ -556,6 +597,7 @@ export class DomainManager {
         },
         release,
         openDisk: this.openDisk,
+        receiveDisk: ({ devid, size }) => this.makeDisk(claimed ?? "domain", devid, size),
         onCommit: (domain) => {
           const log = this.reserved.get(domain.name)?.console;
           entry = this.track(domain, domain.config.memorySize / MiB, onPoweroff, log);

@@ -13,6 +13,7 @@
 import { readFileSync } from "node:fs";
 import type { Server as HttpServer } from "node:http";
 import { type AddressInfo, createServer, type Server } from "node:net";
+import { resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { ParallelRunner } from "../../host/node/parallel-runner.js";
 import { tcpChannel } from "../../host/node/tcp-channel.js";
@@ -40,6 +41,10 @@ async function main(argv: string[]): Promise<number> {
       host: "127.0.0.1",
       port: DEFAULT_MIGRATION_PORT,
     })
+    .option(
+      "--disk-dir <dir>",
+      "where disks copied in by a migration go (default: the path they had on the source)",
+    )
     .version(version);
   try {
     program.parse(argv);
@@ -47,12 +52,13 @@ async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     throw e;
   }
-  const opts = program.opts<{ api: HostPort; migration: HostPort }>();
+  const opts = program.opts<{ api: HostPort; migration: HostPort; diskDir?: string }>();
   const runner = new ParallelRunner({ spareWorkers: 4 });
   const manager = new DomainManager(runner, {
     ferryVersion: version,
     api: formatHostPort(opts.api),
     migration: formatHostPort(opts.migration),
+    ...(opts.diskDir === undefined ? {} : { diskDir: resolve(opts.diskDir) }),
   });
   const server = createApiServer(manager, version);
   // Domains migrating in: one connection each (core/migration runs the protocol).

@@ -73,6 +73,8 @@ export class BlockBackend {
   private stopped = false;
   /** Why the backend stopped serving (a broken ring, a kill), if it did. */
   error: string | undefined;
+  /** While a migration copies the disk: which chunks were written since it last looked. */
+  private written: { chunk: number; marks: Uint8Array } | undefined;
 
   readonly spec: BlockDeviceSpec;
 
@@ -324,9 +326,11 @@ export class BlockBackend {
       }
       case BlkifOp.WRITE:
         await this.image.write(offset, data!);
+        this.markWritten(offset, data!.length);
         return BlkifStatus.OKAY;
       case BlkifOp.WRITE_BARRIER:
         if (data!.length > 0) await this.image.write(offset, data!);
+        this.markWritten(offset, data!.length);
         await this.image.flush();
         return BlkifStatus.OKAY;
       default:
@@ -351,6 +355,47 @@ export class BlockBackend {
     Atomics.store(memory.i32, (ring.gpa - memory.base + BlkifRing.RSP_PROD) / 4, this.rspProd | 0);
     memory.dirty.markRange(ring.gpa - memory.base, 16);
     if (this.host.portUsable(ring.port)) this.host.raise(ring.port);
+  }
+
+  // ---- copying the disk (a migration without shared storage) -----------------------------
+
+  /** The image's size in bytes. */
+  get size(): number {
+    return this.image.size;
+  }
+
+  /**
+   * From now on, remembers which `chunk`-byte pieces of the image writes change. A piece is
+   * marked once its write has reached the image, so a copy read before the mark is sent
+   * again after it.
+   */
+  trackWrites(chunk: number): void {
+    this.written = { chunk, marks: new Uint8Array(Math.ceil(this.image.size / chunk)) };
+  }
+
+  /** The pieces written since tracking began or since the last call, in order; clears them. */
+  takeWritten(): number[] {
+    const w = this.written;
+    if (w === undefined) return [];
+    const out: number[] = [];
+    for (let i = 0; i < w.marks.length; i++) if (w.marks[i]) out.push(i);
+    w.marks.fill(0);
+    return out;
+  }
+
+  stopTracking(): void {
+    this.written = undefined;
+  }
+
+  /** Reads the image as it is now (for the copy; guest I/O goes on meanwhile). */
+  readImage(offset: number, into: Uint8Array): Promise<void> {
+    return this.image.read(offset, into);
+  }
+
+  private markWritten(offset: number, length: number): void {
+    const w = this.written;
+    if (w === undefined || length === 0) return;
+    for (let i = Math.floor(offset / w.chunk); i * w.chunk < offset + length; i++) w.marks[i] = 1;
   }
 
   /** Waits until no I/O is under way, with none started after, and the image flushed. */
