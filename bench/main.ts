@@ -4,11 +4,13 @@
  * installed), smp (aggregate MIPS of 1, 2 and 4 vCPUs in parallel mode), suspend (cooperative
  * suspend and resume latency), save (save and restore throughput of half-touched domains,
  * against QEMU where installed), migrate (live migration of a 4-vCPU guest at work over TCP,
- * against QEMU where installed) and registers (the register-representation measurement
- * behind the hart's design).
+ * against QEMU where installed), disk (guest disk throughput, and the migration downtime the
+ * disk writers add) and registers (the register-representation measurement behind the
+ * hart's design).
  */
 import { Command, InvalidArgumentError } from "commander";
 import { benchCpu } from "./cpu.js";
+import { benchDisk } from "./disk.js";
 import { benchMigrate, type Workload } from "./migrate.js";
 import { measureRegisterRepresentations } from "./register-representation.js";
 import { benchSave } from "./save.js";
@@ -20,6 +22,14 @@ const positive = (v: string): number => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
   return n;
 };
+
+const atMost =
+  (max: number) =>
+  (v: string): number => {
+    const n = positive(v);
+    if (n > max) throw new InvalidArgumentError(`expected at most ${max}`);
+    return n;
+  };
 
 const sizeList = (v: string): number[] =>
   v.split(",").map((s) => {
@@ -87,6 +97,16 @@ program
   .option("--rounds <n>", "migrations per workload (the median is reported)", positive, 3)
   .action(async (o: { rates: Workload[]; rounds: number }) => {
     console.log(JSON.stringify(await benchMigrate({ workloads: o.rates, rounds: o.rounds }), null, 2));
+  });
+program
+  .command("disk")
+  .description("guest disk throughput (MB/s, IOPS), and the migration downtime the disk writers add")
+  .option("--mib <n>", "MiB of the disk the throughput phases cover (at most 64)", atMost(64), 32)
+  .option("--qd <n>", "requests in flight (guest threads), 1 to 32", atMost(32), 4)
+  .option("--rounds <n>", "throughput runs per vCPU count (the median is reported)", positive, 3)
+  .option("--moves <n>", "live migrations per workload (the median is reported)", positive, 3)
+  .action(async (o: { mib: number; qd: number; rounds: number; moves: number }) => {
+    console.log(JSON.stringify(await benchDisk(o), null, 2));
   });
 program
   .command("registers")

@@ -9,6 +9,8 @@
  *   work=NAME[,NAME...]|all workloads that run until shutdown (work.c); excludes test=;
  *                           all = counters,queues,bound,memwriter,mix (disk needs a disk)
  *   rate=R, wset=W          memwriter: pages dirtied per second (4000), working set (1024)
+ *   test=diskbench          disk 0's throughput (test-diskbench.c)
+ *   mib=M, qd=Q             diskbench: MiB of the disk used (32), requests in flight (4)
  * Numbers are decimal or 0x-prefixed hex. An unknown key or a bad value is an error
  * (args.error), reported by main as a failed check: a mistyped option must not silently
  * run a different test.
@@ -96,6 +98,8 @@ static void option(const char *w, int n) {
       args.test = TEST_MEMWRITE;
     else if (vn == 3 && strncmp(v, "all", 3) == 0)
       args.test = TEST_ALL;
+    else if (vn == 9 && strncmp(v, "diskbench", 9) == 0)
+      args.test = TEST_DISKBENCH;
     else
       snprintf(args.error, sizeof args.error, "unknown test '%.*s'", vn, v);
     args.test_given = 1;
@@ -117,6 +121,10 @@ static void option(const char *w, int n) {
     slot = &args.rate, min = 1, max = 100000000;
   else if (keyis(w, k, "wset"))
     slot = &args.wset, min = 1, max = 0x100000;
+  else if (keyis(w, k, "mib"))
+    slot = &args.mib, min = 1, max = 0x10000;
+  else if (keyis(w, k, "qd"))
+    slot = &args.qd, min = 1, max = BLKIF_RING_SIZE;
   if (!slot) {
     snprintf(args.error, sizeof args.error, "unknown option '%.*s'", k, w);
     return;
@@ -136,6 +144,8 @@ void bootargsinit(const char *s) {
   args.pages = DEFAULT_PAGES;
   args.rate = DEFAULT_RATE;
   args.wset = DEFAULT_WSET;
+  args.mib = DEFAULT_MIB;
+  args.qd = DEFAULT_QD;
   if (strlen(s) > MAXBOOTARGS) {
     snprintf(args.error, sizeof args.error, "longer than %d bytes", MAXBOOTARGS);
     return;

@@ -238,6 +238,9 @@ void test_all(void *arg);
 int test_cpu(int (*report)(const char *name, const char *why));
 int test_pv(int (*report)(const char *name, const char *why));
 
+/* test-diskbench.c */
+void test_diskbench(void *arg) NORETURN;
+
 /* test-memwrite.c */
 void test_memwrite(void) NORETURN;
 void memwrite_hart(void) NORETURN;

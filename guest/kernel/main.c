@@ -32,7 +32,7 @@ static void banner(void) {
          (unsigned long)spec.value & 0xffffff);
 }
 
-static void (*firstfn)(void *);   /* what the first thread runs: test_all or work_main */
+static void (*firstfn)(void *);   /* test_all, work_main or test_diskbench */
 
 /* The dispatcher's first thread. The disks are connected here, not with the store in
  * disp_start: their handshake waits for the backend, which takes a thread (to yield) and
@@ -66,10 +66,12 @@ void main(unsigned long hartid, unsigned long dtb) {
     shutdown(1);
   }
 
-  if (args.test == TEST_ALL || args.test == TEST_WORK) {
+  if (args.test == TEST_ALL || args.test == TEST_WORK || args.test == TEST_DISKBENCH) {
     hartmain = disp_hart;
     __atomic_store_n(&started, 1, __ATOMIC_RELEASE);
-    firstfn = args.test == TEST_ALL ? test_all : work_main;
+    firstfn = args.test == TEST_ALL    ? test_all
+              : args.test == TEST_WORK ? work_main
+                                       : test_diskbench;
     disp_start(first_thread);
   }
   hartmain = args.test == TEST_SBI        ? sbi_worker

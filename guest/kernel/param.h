@@ -25,6 +25,8 @@
 #define REPORT_MS 1000        /* work=: a verdict line this often (guest time) */
 #define STALL_ROUNDS 10       /* work=: rounds in a row a workload may make no progress */
 #define RESUME_CHECK_MS 50    /* work=: first progress window of the verdict after a resume */
+#define DEFAULT_MIB 32        /* mib=: diskbench range of the disk in MiB */
+#define DEFAULT_QD 4          /* qd=: diskbench requests in flight (threads) */
 
 #define TIMEOUT_MS 5000       /* longest wait for another hart or the firmware */
 
