@@ -73,8 +73,11 @@ export class CuttingProxy {
     readonly address: string,
   ) {}
 
-  /** A proxy on 127.0.0.1 to `target` (HOST:PORT) that cuts at boundary `cutAt`, if given. */
-  static async start(target: string, cutAt?: number): Promise<CuttingProxy> {
+  /**
+   * A proxy on 127.0.0.1 to `target` (HOST:PORT) that cuts at boundary `cutAt`, if given: its
+   * number, or the first boundary for which it returns true.
+   */
+  static async start(target: string, cutAt?: number | ((b: Boundary) => boolean)): Promise<CuttingProxy> {
     const [host, port] = target.split(":") as [string, string];
     let proxy: CuttingProxy | undefined;
     const server = createServer((client) => proxy!.serve(client, host, Number(port), cutAt));
@@ -86,7 +89,12 @@ export class CuttingProxy {
     return proxy;
   }
 
-  private serve(client: Socket, host: string, port: number, cutAt: number | undefined): void {
+  private serve(
+    client: Socket,
+    host: string,
+    port: number,
+    cutAt: number | ((b: Boundary) => boolean) | undefined,
+  ): void {
     const upstream = createConnection({ host, port });
     for (const s of [client, upstream]) {
       this.sockets.add(s);
@@ -98,8 +106,9 @@ export class CuttingProxy {
       from.on("data", (chunk: Buffer) => {
         if (this.cut) return;
         for (const b of scanner.scan(chunk)) {
-          this.boundaries.push({ direction, what: b.what });
-          if (this.boundaries.length === cutAt) {
+          const boundary = { direction, what: b.what };
+          this.boundaries.push(boundary);
+          if (typeof cutAt === "function" ? cutAt(boundary) : this.boundaries.length === cutAt) {
             this.cut = true;
             to.end(chunk.subarray(0, b.at));
             from.resetAndDestroy();

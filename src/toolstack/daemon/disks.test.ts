@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { CuttingProxy } from "./cutting-proxy.fixture.js";
 import { boot, type Ferryd, Ferryd as FerrydClass, KERNEL64, writeConfig } from "./ferryd.fixture.js";
 import { checksPass, freshVerdict, listed } from "./migration-checks.fixture.js";
 
@@ -161,5 +162,43 @@ describe("live migration that copies the disks to a ferryd without the same stor
     assert.equal(await listed(a, "mover"), false);
     await freshVerdict(b, "mover"); // refused in round 0, before any suspend: it just runs on
     await b.client.call("destroy", { name: "mover" });
+  });
+
+  test("a migration cut while it copies the disk leaves the domain running on the source and no copy behind", async () => {
+    const disk = image(a, "cut.img");
+    const con = await boot(
+      a,
+      {
+        name: "cutme",
+        vcpus: 2,
+        memory: 32,
+        kernel: KERNEL64,
+        cmdline: "work=disk",
+        disk: [`${disk},raw,xvda,rw`],
+      },
+      /^CHECK ok work=disk round=1$/m,
+    );
+    con.close();
+    // The third disk-data record towards the destination: its copy exists, half full.
+    let diskRecords = 0;
+    const proxy = await CuttingProxy.start(
+      b.migration,
+      (x) => x.direction === "out" && x.what === 11 && ++diskRecords === 3,
+    );
+    try {
+      const r = await a.ferry(["migrate", "--live", "--copy-disks", "cutme", proxy.address]);
+      assert.notEqual(r.status, 0);
+      assert.ok(proxy.cut, "the stream was cut inside the disk copy");
+      assert.match(r.stderr, /keeps running here/);
+    } finally {
+      await proxy.close();
+    }
+    assert.equal(await listed(a, "cutme"), true);
+    await freshVerdict(a, "cutme");
+    const gone = async (): Promise<boolean> => !existsSync(join(copies, "cutme-xvda.img"));
+    for (let i = 0; i < 100 && !(await gone()); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(await gone(), "the partial copy was discarded");
+    assert.equal(await listed(b, "cutme"), false);
+    await a.client.call("destroy", { name: "cutme" });
   });
 });

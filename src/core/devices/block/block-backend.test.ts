@@ -44,6 +44,7 @@ function rig(image: DiskImage = new MemoryDiskImage(1 << 20), state = XVDA) {
     domain,
     disk,
     port,
+    pv,
     read: (path: string) => pv.store.readString(domain.id, path),
     connect(ringRef = RING_GPA / 4096, evtchn = port) {
       pv.store.write(domain.id, `${fe}/ring-ref`, String(ringRef));
@@ -290,4 +291,15 @@ test("a transparent capture's ring position lets a new backend carry on with the
   const saved = f.disk.savedState(true);
   assert.deepEqual(saved.ring, { gfn: RING_GPA / 4096, port: f.port, reqCons: 1, rspProd: 1 });
   assert.equal(f.disk.savedState(false).ring, undefined);
+  // The guest never learns it moved: a new backend on its saved position serves the same ring.
+  await f.disk.close();
+  const again = f.pv.attachDisk(f.domain, { ...saved, devid: 51728, vdev: "xvdb" }, image, true);
+  assert.equal(again.xenbusState, XenbusState.CONNECTED);
+  f.push(BlkifOp.FLUSH_DISKCACHE, 2, 0, [], 0);
+  f.ring();
+  await settle();
+  assert.deepEqual(f.responses(), [
+    [1, BlkifOp.FLUSH_DISKCACHE, BlkifStatus.OKAY],
+    [2, BlkifOp.FLUSH_DISKCACHE, BlkifStatus.OKAY],
+  ]);
 });
