@@ -4,7 +4,7 @@
  * while the domain is saved and restored or the save cancelled, 100 times, and its verifier,
  * which reads every block back, must pass after each resume — no acknowledged write lost, none applied
  * twice where it could see it. Also: a backend killed with requests in flight (a guest-visible
- * error, not a hang), a read-only disk, and several disks with CPUs going offline (work=all,
+ * error, not a hang), an image whose writes fail, a read-only disk, and several disks with CPUs going offline (work=all,
  * whose `mix` takes CPUs offline and powers them off).
  */
 import assert from "node:assert/strict";
@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import type { BlockDeviceState } from "../../core/devices/block/block-device-spec.js";
+import type { DiskImage } from "../../core/devices/block/disk-image.js";
 import { GuestSession } from "../../core/snapshot/guest-session.fixture.js";
 import { openFileDiskImage } from "./file-disk-image.js";
 import { ParallelRunner } from "./parallel-runner.js";
@@ -39,6 +40,7 @@ async function withGuest(
   bootargs: string,
   disks: readonly BlockDeviceState[],
   body: (s: GuestSession, runner: ParallelRunner) => Promise<void>,
+  openDisk: (st: BlockDeviceState) => Promise<DiskImage> = (st) => openFileDiskImage(st.target, st.access),
 ): Promise<void> {
   const runner = new ParallelRunner({ pollMs: 1, spareWorkers: vcpus });
   const s = await GuestSession.withDisks(runner, {
@@ -47,7 +49,7 @@ async function withGuest(
     bootargs,
     timeoutMs: 60_000,
     disks,
-    openDisk: (st) => openFileDiskImage(st.target, st.access),
+    openDisk,
   });
   const stop = new AbortController();
   const running = runner.run({ onConsole: s.append, keepAlive: true, signal: stop.signal });
@@ -108,6 +110,38 @@ test("a read-only disk refuses the guest's writes with an error the guest report
   assert.ok(
     readFileSync(path).every((b) => b === 0),
     "nothing was written",
+  );
+});
+
+test("an image whose writes start failing gives the guest an I/O error, and the guest runs on (parallel, rv64)", async () => {
+  let failing = false;
+  const open = async (st: BlockDeviceState): Promise<DiskImage> => {
+    const image = await openFileDiskImage(st.target, st.access);
+    return {
+      size: image.size,
+      readOnly: image.readOnly,
+      read: (offset, into) => image.read(offset, into),
+      write: (offset, data) =>
+        failing ? Promise.reject(new Error("no space left on device")) : image.write(offset, data),
+      flush: () => image.flush(),
+      close: () => image.close(),
+    };
+  };
+  await withGuest(
+    64,
+    2,
+    "work=disk,counters",
+    [disk("xvda", image("failing.img"))],
+    async (s) => {
+      await s.waitFor(/^CHECK ok work=\S+ round=1$/m);
+      const mark = s.output.length;
+      failing = true;
+      const fail = await s.waitFor(/^CHECK FAIL disk: .*$/m, mark);
+      assert.match(fail, /I\/O error/);
+      await s.waitFor(/^CHECK FAIL .*\(round=\d+\)$/m, s.output.length, "a later verdict");
+      assert.equal(s.domain.running, true);
+    },
+    open,
   );
 });
 
