@@ -183,7 +183,14 @@ int blk_rw(int dn, int op, uint64 sector, void *buf, int nsect, char *why, int w
   if (d->nbusy++ == 0)
     blk_kick();   /* blkpoll watches the backend while requests are out */
   push(d, s);
-  pv_evtchn_send(d->port);   /* under the lock: a resume cannot change the port meanwhile */
+  /* The send waits for the host: made under the lock it would keep the upcall and every
+   * other issuer spinning for that long. Outside it, a resume may change the port first;
+   * the old number then gets one spurious send (refused, or an event nobody waits for),
+   * and the request, unanswered, is pushed again to the new ring. */
+  int port = d->port;
+  release(&d->lock);
+  pv_evtchn_send(port);
+  acquire(&d->lock);
   while (!s->done)
     sleep(s, &d->lock);
   int st = s->status;
