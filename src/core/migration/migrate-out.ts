@@ -262,12 +262,14 @@ class Sender {
       const report = roundReport(round, pages, bytes, ms, dirty, false);
       this.rounds.push(report);
       this.progress("round", report);
+      // Disk chunks written meanwhile go in the next round too: the policy weighs them as pages.
+      const owed = dirty + this.diskChunksOwed() * (DISK_CHUNK / PAGE_SIZE);
       const decision = afterRound(
-        { round, candidates, dirty, bytesPerMs: sentBytes / Math.max(sentMs, 0.001) },
+        { round, candidates, dirty: owed, bytesPerMs: sentBytes / Math.max(sentMs, 0.001) },
         { downtimeMs: this.downtimeMs, maxRounds: this.maxRounds, overheadMs: 2 * this.rttMs },
       );
       runs = next;
-      candidates = dirty;
+      candidates = owed;
       if (decision.final) {
         this.finalReason = decision.reason;
         this.pending = next;
@@ -403,6 +405,13 @@ class Sender {
     for (const d of this.disks) d.stopTracking();
     this.rounds.push(roundReport(round, pages, this.out.bytes - before, performance.now() - start, 0, true));
     return records;
+  }
+
+  /** Disk chunks written since they were last sent (copyDisks). */
+  private diskChunksOwed(): number {
+    let n = 0;
+    for (const d of this.disks) n += d.writtenCount();
+    return n;
   }
 
   /**

@@ -6,11 +6,13 @@
  * created and nothing lost.
  */
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import {
   closeSync,
   existsSync,
   mkdtempSync,
   openSync,
+  readFileSync,
   renameSync,
   rmSync,
   truncateSync,
@@ -146,6 +148,11 @@ describe("live migration that copies the disks to a ferryd without the same stor
 
   test("the disk goes with the domain, written while it moves, and the guest's verifier passes there; a ferryd without --disk-dir refuses, and the domain runs on", async () => {
     const disk = image(a, "moving.img");
+    // A part the guest never writes: the copy must hold it byte for byte.
+    const still = randomBytes(1 << 20);
+    const fd = openSync(disk, "r+");
+    writeSync(fd, still, 0, still.length, 8 << 20);
+    closeSync(fd);
     const con = await boot(
       a,
       {
@@ -162,7 +169,9 @@ describe("live migration that copies the disks to a ferryd without the same stor
     const r = await a.ferry(["migrate", "--live", "--copy-disks", "--json", "mover", b.migration]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(await listed(b, "mover"), true);
-    assert.ok(existsSync(join(copies, "mover-xvda.img")), "the copy is in b's disk folder");
+    const copy = readFileSync(join(copies, "mover-xvda.img"));
+    assert.equal(copy.length, 16 << 20);
+    assert.ok(copy.subarray(8 << 20, 9 << 20).equals(still), "the part nobody writes arrived as it was");
     await checksPass(b, "mover", 1, "new-domain");
     // Back to a ferryd that takes no copied disks: refused before anything is committed.
     const back = await b.ferry(["migrate", "--live", "--copy-disks", "mover", a.migration]);

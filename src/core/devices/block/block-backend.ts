@@ -383,6 +383,13 @@ export class BlockBackend {
     return out;
   }
 
+  /** How many pieces `takeWritten` would return now. */
+  writtenCount(): number {
+    let n = 0;
+    for (const m of this.written?.marks ?? []) n += m;
+    return n;
+  }
+
   stopTracking(): void {
     this.written = undefined;
   }
