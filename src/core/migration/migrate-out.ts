@@ -384,6 +384,10 @@ class Sender {
     const before = this.out.bytes;
     const at = { round, final: true };
     let pages = await this.suspend(at);
+    // The disks come to rest before any last page is chosen or read: a backend finishing a
+    // read writes its data, then its answer, into guest RAM, and a page read before the
+    // data landed must not go with a ring page read after the answer did.
+    await this.runner.pv.quiesceDisks(this.domain.id);
     const state = this.stateRecords();
     state.catch(() => undefined); // awaited below, unless sending the pages fails first
     if (!this.live) {

@@ -12,11 +12,7 @@
  * - a domain that powers off is destroyed and forgotten (on_poweroff = "destroy", xl's
  *   default) or kept in the list as "shutdown" until `destroy` ("preserve").
  */
-import { open, rm } from "node:fs/promises";
 import { availableParallelism, freemem, hostname, totalmem } from "node:os";
-import { join } from "node:path";
-import type { BlockDeviceState } from "../../core/devices/block/block-device-spec.js";
-import type { DiskImage } from "../../core/devices/block/disk-image.js";
 import { Domain, DomainConfigError, MAX_DOMAIN_ID } from "../../core/hypervisor/domain.js";
 import { Slot } from "../../core/hypervisor/domain-shared-state.js";
 import { HartState } from "../../core/hypervisor/sbi-numbers.js";
@@ -36,14 +32,14 @@ import {
   type OnPoweroff,
 } from "../../core/snapshot/domain-image.js";
 import { decodeImage, encodeImage } from "../../core/snapshot/image-codec.js";
-import { type ReceivedDisk, restoreDomainFrom } from "../../core/snapshot/restore-domain.js";
+import { restoreDomainFrom } from "../../core/snapshot/restore-domain.js";
 import {
   announcesSuspend,
   resumeDomain,
   SuspendError,
   suspendDomain,
 } from "../../core/snapshot/suspend-domain.js";
-import { DiskImageError, openFileDiskImage } from "../../host/node/file-disk-image.js";
+import { DiskImageError } from "../../host/node/file-disk-image.js";
 import { ImageFileError, openImageFile, saveImageFile } from "../../host/node/image-file.js";
 import type { ParallelRunner } from "../../host/node/parallel-runner.js";
 import { ProgramFileError, readProgramFile } from "../../host/node/program-file.js";
@@ -64,8 +60,9 @@ import type {
   SaveResult,
   VcpuInfo,
 } from "../api/schemas.js";
-import { DiskSpecError, parseDiskList } from "../config/disk-spec.js";
+import { DiskSpecError } from "../config/disk-spec.js";
 import { ConsoleLog } from "./console-log.js";
+import { HostDisks } from "./host-disks.js";
 
 /** An action that cannot be done, with the code the API reports (api/schemas.ts ErrorCode). */
 export class ToolstackError extends Error {
@@ -118,10 +115,17 @@ export class DomainManager {
   private readonly started = Date.now();
   private readonly reaper: NodeJS.Timeout;
 
+  private readonly disks: HostDisks;
+
   constructor(
     readonly runner: ParallelRunner,
     private readonly options: DomainManagerOptions,
   ) {
+    this.disks = new HostDisks(
+      runner.pv,
+      () => [...this.entries.values()].map((e) => e.domain),
+      options.diskDir,
+    );
     this.reaper = setInterval(() => void this.reap(), 100);
     this.reaper.unref();
   }
@@ -177,7 +181,14 @@ export class DomainManager {
       if (e instanceof ProgramFileError) throw new ToolstackError("bad-request", e.message, { cause: e });
       throw e;
     }
-    const disks = await this.openDisks(config.disk ?? []);
+    let disks: Awaited<ReturnType<HostDisks["openAll"]>>;
+    try {
+      disks = await this.disks.openAll(config.disk ?? []);
+    } catch (e) {
+      if (e instanceof DiskSpecError || e instanceof DiskImageError)
+        throw new ToolstackError("bad-request", e.message, { cause: e });
+      throw e;
+    }
     const vcpus = config.maxvcpus ?? config.vcpus;
     let domain: Domain;
     try {
@@ -202,88 +213,6 @@ export class DomainManager {
     this.writeAvailability(domain, config.vcpus);
     const e = this.track(domain, config.memory, config.on_poweroff ?? "destroy");
     return this.summary(e);
-  }
-
-  /**
-   * Opens a new domain's disks (xl syntax, checked again: the API may be called directly), all
-   * or none, refusing an image another domain here has open read-write, or opens read-write
-   * while others read it.
-   */
-  private async openDisks(
-    specs: readonly string[],
-  ): Promise<{ state: BlockDeviceState; image: DiskImage }[]> {
-    let parsed: ReturnType<typeof parseDiskList>;
-    try {
-      parsed = parseDiskList(specs);
-    } catch (e) {
-      if (e instanceof DiskSpecError) throw new ToolstackError("bad-request", e.message, { cause: e });
-      throw e;
-    }
-    const opened: { state: BlockDeviceState; image: DiskImage }[] = [];
-    try {
-      for (const d of parsed) opened.push({ state: { kind: "vbd", ...d }, image: await this.openDisk(d) });
-      return opened;
-    } catch (e) {
-      await Promise.allSettled(opened.map((d) => d.image.close()));
-      if (e instanceof DiskImageError) throw new ToolstackError("bad-request", e.message, { cause: e });
-      throw e;
-    }
-  }
-
-  /** Opens a disk image on this host (a new domain's, or one a restore or migration names). */
-  private readonly openDisk = async (
-    state: Pick<BlockDeviceState, "target" | "access">,
-  ): Promise<DiskImage> => {
-    const user = this.diskUser(state.target, state.access);
-    if (user !== undefined)
-      throw new DiskImageError(`disk image ${state.target} is in use by domain ${user}`);
-    return openFileDiskImage(state.target, state.access);
-  };
-
-  /**
-   * A new sparse image of `size` bytes in the disk directory for a disk a migration copies in,
-   * named after the domain and the disk; never one that exists already.
-   */
-  private async makeDisk(name: string, devid: number, size: number): Promise<ReceivedDisk> {
-    const dir = this.options.diskDir;
-    if (dir === undefined) throw new Error("this ferryd takes no copied disks (start it with --disk-dir)");
-    const vdev = `xvd${String.fromCharCode(97 + ((devid - (202 << 8)) >> 4))}`;
-    const target = join(dir, `${name}-${vdev}.img`);
-    try {
-      const file = await open(target, "wx");
-      try {
-        await file.truncate(size);
-      } finally {
-        await file.close();
-      }
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new Error(
-        code === "EEXIST" ? `${target} exists already` : `cannot make ${target}: ${(e as Error).message}`,
-        {
-          cause: e,
-        },
-      );
-    }
-    const image = await openFileDiskImage(target, "rw");
-    return {
-      image,
-      target,
-      discard: async () => {
-        await image.close();
-        await rm(target, { force: true });
-      },
-    };
-  }
-
-  /** The domain here that has `target` open in a way that excludes opening it with `access`. */
-  private diskUser(target: string, access: "ro" | "rw"): string | undefined {
-    for (const e of this.entries.values()) {
-      for (const d of this.runner.pv.disksOf(e.domain.id)) {
-        if (d.spec.target === target && (access === "rw" || d.spec.access === "rw")) return e.domain.name;
-      }
-    }
-    return undefined;
   }
 
   async pause(name: string): Promise<DomainSummary> {
@@ -490,7 +419,7 @@ export class DomainManager {
         id: r.id,
         name,
         paused: request.paused === true,
-        openDisk: this.openDisk,
+        openDisk: this.disks.open,
       });
       const e = this.track(domain, config.memorySize / MiB, config.onPoweroff ?? "destroy", r.console);
       e.paused = request.paused === true;
@@ -596,8 +525,8 @@ export class DomainManager {
           return { id: r.id, name };
         },
         release,
-        openDisk: this.openDisk,
-        receiveDisk: ({ devid, size }) => this.makeDisk(claimed ?? "domain", devid, size),
+        openDisk: this.disks.open,
+        receiveDisk: ({ devid, size }) => this.disks.make(claimed ?? "domain", devid, size),
         onCommit: (domain) => {
           const log = this.reserved.get(domain.name)?.console;
           entry = this.track(domain, domain.config.memorySize / MiB, onPoweroff, log);
