@@ -39,7 +39,8 @@ import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { ParallelRunner } from "../src/host/node/parallel-runner.js";
 import type { MigrateResult } from "../src/toolstack/api/schemas.js";
-import { DomainManager } from "../src/toolstack/daemon/domain-manager.js";
+import type { DomainManager } from "../src/toolstack/daemon/domain-manager.js";
+import { ConsoleText, median, round, startHost, stopHost, until } from "./bench-host.js";
 import { FerrydProcess, followConsole } from "./ferryd.js";
 
 const KERNEL = "guest/images/kernel-rv64.elf";
@@ -82,30 +83,9 @@ interface Phase {
   IOPS: number;
 }
 
-const median = (xs: readonly number[]): number =>
-  xs.length === 0 ? Number.NaN : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
 const say = (line: string): void => {
   process.stderr.write(`disk: ${line}\n`);
 };
-
-/** A console's text, from bytes as they come. */
-class ConsoleText {
-  text = "";
-  private readonly decoder = new TextDecoder();
-  readonly append = (bytes: Uint8Array): void => {
-    this.text += this.decoder.decode(bytes, { stream: true });
-  };
-}
-
-async function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = performance.now() + timeoutMs;
-  while (!done()) {
-    if (performance.now() >= end) return false;
-    await delay(5);
-  }
-  return true;
-}
 
 /** Waits for `want` on the console; throws on a failing line or after `timeoutMs`. */
 async function expect(
@@ -184,31 +164,17 @@ function parseDiskbench(text: string): Omit<ThroughputRun, "vcpus"> {
 }
 
 async function throughput(dir: string, kernel: string, o: DiskBenchOptions): Promise<object[]> {
-  const runner = new ParallelRunner({ spareWorkers: 4 }); // as ferryd's
-  const manager = new DomainManager(runner, { ferryVersion: "bench", api: "-", migration: "-" });
-  const consoles = new Map<string, ConsoleText>();
-  const stop = new AbortController();
-  const running = runner.run({
-    keepAlive: true,
-    onConsole: (domain, bytes) => {
-      consoles.get(domain.name)?.append(bytes);
-      manager.onConsole(domain, bytes);
-    },
-    signal: stop.signal,
-  });
+  const host = startHost(new ParallelRunner({ spareWorkers: 4 })); // as ferryd's
   const out: object[] = [];
   try {
     for (const vcpus of THROUGHPUT_VCPUS) {
       const runs: ThroughputRun[] = [];
       for (let n = 1; n <= o.rounds; n++)
-        runs.push(await throughputRun(manager, consoles, dir, kernel, o, vcpus, n));
+        runs.push(await throughputRun(host.manager, host.consoles, dir, kernel, o, vcpus, n));
       out.push(summariseThroughput(vcpus, runs));
     }
   } finally {
-    await manager.close();
-    stop.abort();
-    await running;
-    await runner.close();
+    await stopHost(host);
   }
   return out;
 }

@@ -90,7 +90,7 @@ import { isZeroPage, PAGE_SIZE } from "../src/core/memory/page.js";
 import { ParallelRunner } from "../src/host/node/parallel-runner.js";
 import type { MigrateResult, Progress } from "../src/toolstack/api/schemas.js";
 import { ClientError } from "../src/toolstack/client/ferry-client.js";
-import { DomainManager } from "../src/toolstack/daemon/domain-manager.js";
+import { ConsoleText, type Host, median, round, startHost, stopHost, until } from "./bench-host.js";
 import { FerrydProcess, followConsole } from "./ferryd.js";
 import { type QemuProcess, Qmp, type QmpEvent, qemuBinary, qemuVersion, startQemu } from "./qemu.js";
 
@@ -125,9 +125,6 @@ const ratePages = (mibps: number): number => Math.round((mibps * MiB) / PAGE_SIZ
 const bootargs = (w: Workload): string =>
   w === "idle" ? "work=idle" : `work=memwriter wset=${WSET_PAGES} rate=${ratePages(w)}`;
 
-const median = (xs: readonly number[]): number =>
-  xs.length === 0 ? Number.NaN : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
 const say = (line: string): void => {
   process.stderr.write(`migrate: ${line}\n`);
 };
@@ -158,22 +155,13 @@ class SourceRunner extends ParallelRunner {
   }
 }
 
-interface Host {
-  readonly runner: SourceRunner;
-  readonly manager: DomainManager;
-  /** The consoles the bench follows, by domain name, from their first byte on this host. */
-  readonly consoles: Map<string, ConsoleText>;
-  readonly stop: AbortController;
-  readonly running: Promise<void>;
-}
-
 interface Context {
   readonly dir: string;
   readonly kernel: string;
   /** The memory writer's first page (the page after the kernel's `end`). */
   readonly setFirstPage: number;
   /** The source host: this process. */
-  readonly source: Host;
+  readonly source: Host<SourceRunner>;
   /** The destination host: a ferryd child process, migrated to on its migration port. */
   readonly destination: FerrydProcess;
 }
@@ -285,28 +273,6 @@ interface QemuRun extends Outcome {
   sourceVerdicts: number;
   /** QMP events of the migration, ms after the source's setup event. */
   events: string[];
-}
-
-/** A domain console followed from its start: the text, and when a line first appeared. */
-class ConsoleText {
-  text = "";
-  private readonly decoder = new TextDecoder();
-  resumedAt: number | undefined;
-
-  append(bytes: Uint8Array): void {
-    this.text += this.decoder.decode(bytes, { stream: true });
-    if (this.resumedAt === undefined && /^suspend: resumed /m.test(this.text))
-      this.resumedAt = performance.now();
-  }
-}
-
-async function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = performance.now() + timeoutMs;
-  while (!done()) {
-    if (performance.now() >= end) return false;
-    await delay(5);
-  }
-  return true;
 }
 
 const periodicVerdicts = (text: string): number => text.match(/^CHECK ok work=\S+ round=\d+$/gm)?.length ?? 0;
@@ -787,29 +753,6 @@ async function measureWorkload(
   };
 }
 
-function startHost(): Host {
-  const runner = new SourceRunner({ spareWorkers: VCPUS });
-  const manager = new DomainManager(runner, { ferryVersion: "bench", api: "-", migration: "-" });
-  const consoles = new Map<string, ConsoleText>();
-  const stop = new AbortController();
-  const running = runner.run({
-    keepAlive: true,
-    onConsole: (domain, bytes) => {
-      consoles.get(domain.name)?.append(bytes);
-      manager.onConsole(domain, bytes);
-    },
-    signal: stop.signal,
-  });
-  return { runner, manager, consoles, stop, running };
-}
-
-async function stopHost(h: Host): Promise<void> {
-  await h.manager.close();
-  h.stop.abort();
-  await h.running;
-  await h.runner.close();
-}
-
 export async function benchMigrate(options: MigrateBenchOptions): Promise<object> {
   const withQemu = qemuBinary(64) !== undefined;
   if (!withQemu) say("qemu-system-riscv64 is not installed: Ferry figures only");
@@ -838,7 +781,7 @@ export async function benchMigrate(options: MigrateBenchOptions): Promise<object
     say(
       `destination: ferryd (pid ${destination.pid}), API ${destination.api}, migration ${destination.migration}`,
     );
-    const source = startHost();
+    const source = startHost(new SourceRunner({ spareWorkers: VCPUS }));
     try {
       const ctx: Context = { dir, kernel, setFirstPage, source, destination };
       for (const w of options.workloads)

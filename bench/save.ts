@@ -57,6 +57,7 @@ import { PAGE_SIZE } from "../src/core/memory/guest-memory.js";
 import { isZeroPage } from "../src/core/memory/page.js";
 import { ParallelRunner } from "../src/host/node/parallel-runner.js";
 import { DomainManager } from "../src/toolstack/daemon/domain-manager.js";
+import { median, round } from "./bench-host.js";
 import { Qmp, type QmpEvent, qemuBinary, qemuVersion, startQemu } from "./qemu.js";
 
 const KERNEL = "guest/images/kernel-rv64.elf";
@@ -118,9 +119,6 @@ function nonZeroPagesOfFile(path: string): number {
   }
 }
 
-const median = (xs: readonly number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
 const mibps = (bytes: number, ms: number): number => round(bytes / MiB / (ms / 1000));
 const say = (line: string): void => {
   process.stderr.write(`save: ${line}\n`);

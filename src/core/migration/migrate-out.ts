@@ -614,7 +614,7 @@ function* pagesOf(runs: readonly PageRun[]): Generator<number> {
 
 function isZeroChunk(data: Uint8Array): boolean {
   const words = new Int32Array(data.buffer, data.byteOffset, data.length / 4);
-  for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
+  for (let at = 0; at < words.length; at += WORDS_PER_PAGE) if (!isZeroPage(words, at)) return false;
   return true;
 }
 

@@ -156,9 +156,20 @@ test("three disks reconnect after every resume while CPUs go offline and power o
       await s.waitFor(new RegExp(`^# blk: ${vdev}: \\d+ sectors`, "m"));
     assert.ok(await s.announced(), s.tail());
     for (let i = 0; i < 6; i++) {
-      const { verdict } = await s.cycle(i % 3 === 2 ? "cancel" : "restore");
+      const kind = i % 3 === 2 ? "cancel" : "restore";
+      const mark = s.output.length;
+      const { verdict } = await s.cycle(kind);
       assert.match(verdict, /^CHECK ok /, `cycle ${i + 1}:\n${s.tail()}`);
+      // In a new domain every disk reconnects (xvdb and xvdc too, which no workload uses).
+      const after = s.output.slice(mark);
+      for (const vdev of kind === "restore" ? ["xvda", "xvdb", "xvdc"] : []) {
+        assert.match(
+          after,
+          new RegExp(`^# blk: ${vdev}: reconnected, \\d+ requests? issued again$`, "m"),
+          s.tail(),
+        );
+      }
     }
-    assert.doesNotMatch(s.output, /^# blk: .*(cannot|closed)/m, s.tail());
+    assert.doesNotMatch(s.output, /^# blk: .*(cannot|closed|reconnect:)/m, s.tail());
   });
 });

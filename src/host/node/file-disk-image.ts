@@ -108,38 +108,37 @@ export class FileDiskImage implements DiskImage {
   ) {}
 
   async read(offset: number, into: Uint8Array): Promise<void> {
-    this.check("read", offset, into.length);
-    let done = 0;
-    while (done < into.length) {
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await this.fh.read(into, done, into.length - done, offset + done));
-      } catch (e) {
-        throw this.ioFailure(`read at byte ${offset + done}`, e);
-      }
-      // Inside the size read at open, only a file cut short by someone else ends early.
-      if (bytesRead === 0)
-        throw new DiskImageError(
-          `disk image ${this.path} ends before byte ${offset + into.length} (it shrank while open)`,
-        );
-      done += bytesRead;
-    }
+    await this.transfer("read", offset, into);
   }
 
   async write(offset: number, data: Uint8Array): Promise<void> {
     if (this.readOnly) throw new DiskImageError(`disk image ${this.path} is open read-only`);
-    this.check("write", offset, data.length);
-    let done = 0;
-    while (done < data.length) {
-      let bytesWritten: number;
+    await this.transfer("write", offset, data);
+  }
+
+  /** Moves every byte of `bytes` at `offset`, going on after short transfers. */
+  private async transfer(op: "read" | "write", offset: number, bytes: Uint8Array): Promise<void> {
+    this.check(op, offset, bytes.length);
+    for (let done = 0; done < bytes.length; ) {
+      const at = offset + done;
+      let moved: number;
       try {
-        ({ bytesWritten } = await this.fh.write(data, done, data.length - done, offset + done));
+        moved =
+          op === "read"
+            ? (await this.fh.read(bytes, done, bytes.length - done, at)).bytesRead
+            : (await this.fh.write(bytes, done, bytes.length - done, at)).bytesWritten;
       } catch (e) {
-        throw this.ioFailure(`write at byte ${offset + done}`, e);
+        throw this.ioFailure(`${op} at byte ${at}`, e);
       }
-      if (bytesWritten === 0)
-        throw new DiskImageError(`disk image ${this.path}: the file system accepted no bytes`);
-      done += bytesWritten;
+      if (moved === 0) {
+        // Inside the size read at open, only a file cut short by someone else ends early.
+        throw new DiskImageError(
+          op === "read"
+            ? `disk image ${this.path} ends before byte ${offset + bytes.length} (it shrank while open)`
+            : `disk image ${this.path}: the file system accepted no bytes`,
+        );
+      }
+      done += moved;
     }
   }
 

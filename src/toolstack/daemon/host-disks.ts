@@ -10,7 +10,7 @@
  */
 import { open, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { BlockDeviceState } from "../../core/devices/block/block-device-spec.js";
+import { type BlockDeviceState, vdevOf } from "../../core/devices/block/block-device-spec.js";
 import type { DiskImage } from "../../core/devices/block/disk-image.js";
 import type { Domain } from "../../core/hypervisor/domain.js";
 import type { PvHost } from "../../core/hypervisor/pv-host.js";
@@ -55,7 +55,8 @@ export class HostDisks {
   async make(name: string, devid: number, size: number): Promise<ReceivedDisk> {
     const dir = this.diskDir;
     if (dir === undefined) throw new Error("this ferryd takes no copied disks (start it with --disk-dir)");
-    const vdev = `xvd${String.fromCharCode(97 + ((devid - (202 << 8)) >> 4))}`;
+    const vdev = vdevOf(devid);
+    if (vdev === undefined) throw new Error(`device id ${devid} is not a disk`);
     const target = join(dir, `${name}-${vdev}.img`);
     try {
       const file = await open(target, "wx");

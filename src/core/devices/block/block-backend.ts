@@ -49,7 +49,6 @@ export interface BlockBackendHost {
 }
 
 interface Request {
-  readonly id: bigint;
   readonly op: number;
   readonly sector: number;
   /** Guest-physical address and length of each segment, in disk order. */
@@ -69,7 +68,8 @@ export class BlockBackend {
   private readonly inflight = new Set<Promise<void>>();
   /** The last barrier or flush: requests consumed after it wait for it. */
   private fence: Promise<void> = Promise.resolve();
-  private quiesced = false;
+  /** Set by `quiesce` (its one settling, shared by every caller), cleared by `resume`. */
+  private resting: Promise<void> | undefined;
   private stopped = false;
   /** Why the backend stopped serving (a broken ring, a kill), if it did. */
   error: string | undefined;
@@ -217,7 +217,7 @@ export class BlockBackend {
     this.setState(next);
   }
 
-  /** The frontend is broken: the device stops, saying why, and the frontend sees it closed. */
+  /** The device stops, saying why (a broken frontend, a kill); the frontend sees it closed. */
   private fail(why: string): void {
     this.error = why;
     this.host.store.write(0, `${this.backendPath}/error`, why);
@@ -227,7 +227,7 @@ export class BlockBackend {
   /** Consumes every request the frontend has produced. Called on each doorbell. */
   kick(): void {
     const ring = this.ring;
-    if (ring === undefined || this.quiesced || this.stopped) return;
+    if (ring === undefined || this.resting !== undefined || this.stopped) return;
     const prod = this.loadIndex(BlkifRing.REQ_PROD);
     // At most RING_SIZE requests may be unanswered; more means the indices are garbage.
     if ((prod - this.rspProd) >>> 0 > BlkifRing.SIZE) {
@@ -251,7 +251,7 @@ export class BlockBackend {
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     const id = view.getBigUint64(BlkifRequest.ID, true);
     const op = view.getUint8(BlkifRequest.OPERATION);
-    const checked = this.check(view, op, id);
+    const checked = this.check(view, op);
     if (typeof checked === "number") {
       this.respond(ring, id, op, checked);
       return;
@@ -272,12 +272,11 @@ export class BlockBackend {
   }
 
   /** The request, or the status it must be answered with. */
-  private check(view: DataView, op: number, id: bigint): Request | number {
-    void id;
+  private check(view: DataView, op: number): Request | number {
     const n = view.getUint8(BlkifRequest.NR_SEGMENTS);
     const sector = Number(view.getBigUint64(BlkifRequest.SECTOR_NUMBER, true));
     if (op > BlkifOp.FLUSH_DISKCACHE) return BlkifStatus.EOPNOTSUPP;
-    if (op === BlkifOp.FLUSH_DISKCACHE) return { id, op, sector: 0, segments: [], bytes: 0 };
+    if (op === BlkifOp.FLUSH_DISKCACHE) return { op, sector: 0, segments: [], bytes: 0 };
     const needsData = op !== BlkifOp.WRITE_BARRIER;
     if (n > BlkifRequest.SEGMENTS_MAX || (needsData && n === 0)) return BlkifStatus.ERROR;
     if (op !== BlkifOp.READ && this.spec.access === "ro") return BlkifStatus.ERROR;
@@ -297,7 +296,7 @@ export class BlockBackend {
     }
     if (!Number.isSafeInteger(sector) || sector + bytes / SECTOR_SIZE > this.sectors)
       return BlkifStatus.ERROR;
-    return { id, op, sector, segments, bytes };
+    return { op, sector, segments, bytes };
   }
 
   private gather(r: Request): Uint8Array {
@@ -349,11 +348,11 @@ export class BlockBackend {
     view.setBigUint64(BlkifResponse.ID, id, true);
     view.setUint8(BlkifResponse.OPERATION, op);
     view.setInt16(BlkifResponse.STATUS, status, true);
+    // memory.write marks the ring's page dirty, the index below included (one page).
     memory.write(ring.gpa + BlkifRing.SLOTS + (this.rspProd % BlkifRing.SIZE) * BlkifRing.SLOT_SIZE, slot);
     this.rspProd = (this.rspProd + 1) >>> 0;
     // The response bytes before the index (seq-cst store): the frontend reads the index first.
     Atomics.store(memory.i32, (ring.gpa - memory.base + BlkifRing.RSP_PROD) / 4, this.rspProd | 0);
-    memory.dirty.markRange(ring.gpa - memory.base, 16);
     if (this.host.portUsable(ring.port)) this.host.raise(ring.port);
   }
 
@@ -405,16 +404,22 @@ export class BlockBackend {
     for (let i = Math.floor(offset / w.chunk); i * w.chunk < offset + length; i++) w.marks[i] = 1;
   }
 
-  /** Waits until no I/O is under way, with none started after, and the image flushed. */
-  async quiesce(): Promise<void> {
-    this.quiesced = true;
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
-    if (!this.stopped && !this.image.readOnly) await this.image.flush();
+  /**
+   * Waits until no I/O is under way, with none started after, and the image flushed. Asked
+   * again before `resume` (a migration's final round, then its capture), it is the same wait:
+   * nothing has been written since, so nothing is flushed twice.
+   */
+  quiesce(): Promise<void> {
+    this.resting ??= (async () => {
+      while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+      if (!this.stopped && !this.image.readOnly) await this.image.flush();
+    })();
+    return this.resting;
   }
 
   /** Serves the ring again after `quiesce` (a cancelled suspend: same domain, same ring). */
   resume(): void {
-    this.quiesced = false;
+    this.resting = undefined;
     this.kick();
   }
 
@@ -424,9 +429,7 @@ export class BlockBackend {
    */
   async kill(why: string): Promise<void> {
     if (this.stopped) return;
-    this.error = why;
-    this.host.store.write(0, `${this.backendPath}/error`, why);
-    this.disconnect(XenbusState.CLOSED);
+    this.fail(why);
     await this.close();
   }
 

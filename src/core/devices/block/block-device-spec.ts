@@ -44,6 +44,13 @@ export function devidOf(vdev: string): number | undefined {
   return (XVD_MAJOR << 8) | ((m[1]!.charCodeAt(0) - 97) << 4);
 }
 
+/** `xvdX` for a device id devidOf made (the index in bits 4–8), or undefined. */
+export function vdevOf(devid: number): string | undefined {
+  const index = (devid - (XVD_MAJOR << 8)) >> 4;
+  const vdev = index >= 0 && index < 26 ? `xvd${String.fromCharCode(97 + index)}` : undefined;
+  return vdev !== undefined && devidOf(vdev) === devid ? vdev : undefined;
+}
+
 /** Checks a `devices` record's list; returns it typed, or throws an Error saying what is wrong. */
 export function checkBlockDeviceStates(list: unknown): BlockDeviceState[] {
   if (!Array.isArray(list)) throw new Error("the device list is not a list");
