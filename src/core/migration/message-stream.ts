@@ -77,6 +77,24 @@ export class FrameReader {
     }
   }
 
+  /**
+   * Reads and drops whatever still comes until the peer closes, the connection breaks or
+   * `ms` pass. A side that gave up (ABORT, REFUSE) does this before it closes: closing with
+   * the peer's bytes unread resets the connection, and the reset can reach the peer before
+   * it has read the reason, which it then never learns; and a peer blocked writing a round
+   * must be able to finish the write to get to the reason.
+   */
+  async discardUntilClosed(ms: number): Promise<void> {
+    const until = performance.now() + ms;
+    try {
+      for (let left = ms; left > 0; left = until - performance.now()) {
+        if ((await this.pull(left, "the peer to close")) === undefined) return;
+      }
+    } catch {
+      // Broken, or timed out: there is nothing more to wait for.
+    }
+  }
+
   private async pull(timeoutMs: number | undefined, waitingFor: string): Promise<Uint8Array | undefined> {
     const pending = this.source.next().then(
       (r) => (r.done ? undefined : r.value),

@@ -337,6 +337,8 @@ class Receiver {
     if (this.machine.state !== ReceiverState.ABORTED) this.machine.abort();
     if (!this.silent && !this.out.failed) await this.out.abort(error.message);
     if (this.domain !== undefined) await this.runner.release(this.domain);
+    // The source may be mid-round: let it read the ABORT (or REFUSE) before the connection goes.
+    await this.reader.discardUntilClosed(CLOSE_WAIT_MS);
     const name = this.claimed?.name;
     if (name !== undefined) this.options.release?.(name);
     const what = name === undefined ? "an incoming migration" : `the incoming migration of domain ${name}`;
