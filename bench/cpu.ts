@@ -1,6 +1,8 @@
 /**
  * `npm run bench -- cpu`: the CPU benchmark programs of guest/bench on one hart, RV64 and
- * RV32, on Ferry's interpreter and — in the same run, where installed — on QEMU's TCG.
+ * RV32, on Ferry with its JIT (cpu/jit), on Ferry's interpreter alone, and — in the same run,
+ * where installed — on QEMU's TCG. For the JIT it also reports what compiling cost: units and
+ * blocks compiled, milliseconds per block, and bytes of WebAssembly generated.
  *
  * Each program times its own work with the CLINT's mtime (10 MHz) and prints
  * `bench NAME ticks=T instret=I checksum=C`. Time is measured inside the guest so process
@@ -46,10 +48,18 @@ export function withScale(image: Uint8Array, scale: number): Uint8Array {
   throw new Error("bench_scale is not in a loaded segment");
 }
 
-async function runOnFerry(image: Uint8Array): Promise<Measurement> {
+interface JitCost {
+  units: number;
+  blocks: number;
+  compileMs: number;
+  bytes: number;
+}
+
+async function runOnFerry(image: Uint8Array, jit: boolean): Promise<Measurement & { cost?: JitCost }> {
   let output = "";
   const machine = new BareMachine({
     image,
+    jit,
     onConsole: (bytes) => {
       output += new TextDecoder().decode(bytes);
     },
@@ -58,7 +68,14 @@ async function runOnFerry(image: Uint8Array): Promise<Measurement> {
   if (outcome.reason !== "exit" || outcome.status !== 0) {
     throw new Error(`ferry run ended with ${JSON.stringify(outcome)}: ${output}`);
   }
-  return parse(output);
+  const stats = machine.harts[0]?.jit?.stats;
+  const cost =
+    stats === undefined
+      ? {}
+      : {
+          cost: { units: stats.units, blocks: stats.blocks, compileMs: stats.compileMs, bytes: stats.bytes },
+        };
+  return { ...parse(output), ...cost };
 }
 
 const round = (v: number, digits = 1): number => Math.round(v * 10 ** digits) / 10 ** digits;
@@ -67,7 +84,11 @@ const mips = (instret: number, ticks: number): number => instret / (ticks / 10_0
 export async function benchCpu(options: { scale: number; only?: string }): Promise<object> {
   const results: object[] = [];
   const ratios: Record<string, number[]> = { "64": [], "32": [] };
+  const interpreterRatios: Record<string, number[]> = { "64": [], "32": [] };
   const ferryMips: Record<string, number[]> = { "64": [], "32": [] };
+  const interpreterMips: Record<string, number[]> = { "64": [], "32": [] };
+  const speedups: Record<string, number[]> = { "64": [], "32": [] };
+  const totals = { units: 0, blocks: 0, compileMs: 0, bytes: 0 };
   const tmp = mkdtempSync(join(tmpdir(), "ferry-bench-"));
   try {
     for (const xlen of [64, 32] as const) {
@@ -79,15 +100,41 @@ export async function benchCpu(options: { scale: number; only?: string }): Promi
         .sort();
       for (const name of names) {
         const image = withScale(readFileSync(join(dir, `${name}.elf`)), options.scale);
-        const ferry = await runOnFerry(image);
+        const ferry = await runOnFerry(image, true);
+        const interpreter = await runOnFerry(image, false);
         const entry: Record<string, unknown> = {
           program: name,
           xlen,
           scale: options.scale,
           instructions: ferry.instret,
           ferry: { mips: round(mips(ferry.instret, ferry.ticks)), seconds: round(ferry.ticks / 1e7, 3) },
+          ferryInterpreter: {
+            mips: round(mips(interpreter.instret, interpreter.ticks)),
+            seconds: round(interpreter.ticks / 1e7, 3),
+          },
+          jitSpeedup: round(interpreter.ticks / ferry.ticks, 2),
+          ...(ferry.cost === undefined
+            ? {}
+            : {
+                jit: {
+                  ...ferry.cost,
+                  compileMs: round(ferry.cost.compileMs, 1),
+                  msPerBlock: round(ferry.cost.compileMs / Math.max(1, ferry.cost.blocks), 3),
+                },
+              }),
         };
+        if (interpreter.checksum !== ferry.checksum || interpreter.instret !== ferry.instret) {
+          entry.error = `the interpreter's run differs: checksum ${interpreter.checksum}, ${interpreter.instret} instructions`;
+        }
+        if (ferry.cost !== undefined) {
+          totals.units += ferry.cost.units;
+          totals.blocks += ferry.cost.blocks;
+          totals.compileMs += ferry.cost.compileMs;
+          totals.bytes += ferry.cost.bytes;
+        }
         ferryMips[xlen]!.push(mips(ferry.instret, ferry.ticks));
+        interpreterMips[xlen]!.push(mips(interpreter.instret, interpreter.ticks));
+        speedups[xlen]!.push(interpreter.ticks / ferry.ticks);
         if (qemuBinary(xlen) !== undefined) {
           const path = join(tmp, `${name}-rv${xlen}.elf`);
           writeFileSync(path, image);
@@ -99,7 +146,9 @@ export async function benchCpu(options: { scale: number; only?: string }): Promi
           const ratio = qemu.ticks / ferry.ticks;
           entry.qemu = { mips: round(mips(ferry.instret, qemu.ticks)), seconds: round(qemu.ticks / 1e7, 4) };
           entry.ferryOverQemu = round(ratio, 4);
+          entry.interpreterOverQemu = round(qemu.ticks / interpreter.ticks, 4);
           ratios[xlen]!.push(ratio);
+          interpreterRatios[xlen]!.push(qemu.ticks / interpreter.ticks);
         }
         results.push(entry);
       }
@@ -110,18 +159,29 @@ export async function benchCpu(options: { scale: number; only?: string }): Promi
   const geomean = (xs: number[]): number | null =>
     xs.length === 0 ? null : Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
   const summary: Record<string, unknown> = {};
+  const g = (xs: number[], digits: number): number | null => {
+    const v = geomean(xs);
+    return v === null ? null : round(v, digits);
+  };
   for (const xlen of ["64", "32"]) {
-    const m = geomean(ferryMips[xlen]!);
-    const r = geomean(ratios[xlen]!);
     summary[`rv${xlen}`] = {
-      ferryMipsGeomean: m === null ? null : round(m),
-      ferryOverQemuGeomean: r === null ? null : round(r, 4),
+      ferryMipsGeomean: g(ferryMips[xlen]!, 1),
+      ferryOverQemuGeomean: g(ratios[xlen]!, 4),
+      interpreterMipsGeomean: g(interpreterMips[xlen]!, 1),
+      interpreterOverQemuGeomean: g(interpreterRatios[xlen]!, 4),
+      jitSpeedupGeomean: g(speedups[xlen]!, 2),
     };
   }
+  summary.jit = {
+    ...totals,
+    compileMs: round(totals.compileMs, 1),
+    msPerBlock: round(totals.compileMs / Math.max(1, totals.blocks), 3),
+    bytesPerBlock: Math.round(totals.bytes / Math.max(1, totals.blocks)),
+  };
   return {
     benchmark: "cpu",
     harts: 1,
-    engine: "interpreter",
+    engine: "jit and interpreter",
     qemu: qemuVersion(64) ?? null,
     node: process.version,
     results,

@@ -166,7 +166,15 @@ export function executeAtomic(h: Hart, insn: number): void {
     resultLo = Number(BigInt.asIntN(32, old));
     resultHi = Number(BigInt.asIntN(32, old >> 32n));
   }
-  if (op !== LR) ram.dirty.mark(paddr - ram.base);
+  if (op !== LR) {
+    ram.dirty.mark(paddr - ram.base);
+    const versions = ram.codeVersions;
+    const page = (paddr - ram.base) >>> 12;
+    if (versions !== undefined && (versions[page]! & 1) !== 0) {
+      Atomics.add(versions, page, 2); // compiled copies of this page are stale (cpu/jit)
+      h.codeWritten = true;
+    }
+  }
   if (rd !== 0) {
     h.xlo[rd] = resultLo;
     h.xhi[rd] = h.xlen === 32 ? resultLo >> 31 : resultHi;

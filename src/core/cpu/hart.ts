@@ -20,8 +20,11 @@ import type { GuestMemory } from "../memory/guest-memory.js";
 import { executeAtomic } from "./atomics.js";
 import { executeCsrInstruction } from "./csr.js";
 import { Csr } from "./csr-numbers.js";
+import { TLB, X_HI, X_LO } from "./hart-area.js";
 import { div32, div64, lt64, ltu64, mul64, mulh32, mulh64, type Pair, sar64, shl64, shr64 } from "./int64.js";
 import { Exception, Irq, Priv, type PrivLevel } from "./interrupts.js";
+import { CodeCache } from "./jit/code-cache.js";
+import { Exit } from "./jit/jit-abi.js";
 import { dataPriv, fetchSlow, loadSlow, raise, storeSlow, TLB_MASK, Tlb, tlbSet } from "./mmu.js";
 import { enterTrap, executePrivileged, pendingInterrupt } from "./privileged.js";
 import { compressedTable } from "./rvc.js";
@@ -38,6 +41,12 @@ export interface HartOptions {
   bus: AddressSpace;
   /** The `time` CSR: ticks of the platform timer (10 MHz). */
   readTime: () => number;
+  /**
+   * Compile hot guest code to WebAssembly (cpu/jit) where the memory allows it; the
+   * interpreter stays the reference and runs everything else. `hot`: how often a page is
+   * entered before it is compiled (code-cache.ts HOT by default).
+   */
+  jit?: boolean | { hot: number };
 }
 
 const TWO32 = 4294967296;
@@ -49,8 +58,8 @@ export class Hart {
   readonly mem: GuestMemory;
   readonly readTime: () => number;
 
-  readonly xlo = new Int32Array(32);
-  readonly xhi = new Int32Array(32);
+  readonly xlo: Int32Array;
+  readonly xhi: Int32Array;
   pc = 0;
   priv: PrivLevel = Priv.M;
   /** CSR storage by address, as (low, high) halves; see csr.ts for the derived ones. */
@@ -73,7 +82,11 @@ export class Hart {
   reservedLo = 0;
   reservedWide = 0n;
 
-  readonly tlb = new Tlb();
+  readonly tlb: Tlb;
+  /** Byte offset of this hart's area in RAM's buffer (hart-area.ts), or -1 when it has none. */
+  readonly area: number;
+  /** Compiled code, when the JIT is on and the memory allows it. */
+  readonly jit: CodeCache | undefined;
   /** Current fetch page: its virtual base (NaN when none) and host byte offset in RAM. */
   fetchVBase = Number.NaN;
   fetchHost = 0;
@@ -85,6 +98,8 @@ export class Hart {
   currentInsn = 0;
   /** Set by a slow path when the run loop must look at machine state before going on. */
   yieldRequested = false;
+  /** Set by a store into a page holding compiled code (mmu.ts writePhys). */
+  codeWritten = false;
   /** Set by the host (firmware, runner) to make `run` return before its next instruction. */
   stopRequested = false;
   /** The dirty-log epoch this hart's write TLB has caught up with (see dirty-log.ts). */
@@ -116,8 +131,22 @@ export class Hart {
     this.bus = options.bus;
     this.mem = options.bus.ram;
     this.readTime = options.readTime;
+    this.area = this.mem.hartArea(options.hartId);
+    if (this.area >= 0) {
+      const buffer = this.mem.buffer;
+      this.xlo = new Int32Array(buffer, this.area + X_LO, 32);
+      this.xhi = new Int32Array(buffer, this.area + X_HI, 32);
+      this.tlb = new Tlb(buffer, this.area + TLB);
+    } else {
+      this.xlo = new Int32Array(32);
+      this.xhi = new Int32Array(32);
+      this.tlb = new Tlb();
+    }
     this.hiMask = options.xlen === 64 ? -1 : 0;
     this.rvc = compressedTable(options.xlen);
+    const jit = options.jit;
+    this.jit =
+      jit === true ? CodeCache.for(this) : typeof jit === "object" ? CodeCache.for(this, jit.hot) : undefined;
   }
 
   setPc(value: number): void {
@@ -195,6 +224,10 @@ export class Hart {
     const wTagHi = tlb.wTagHi;
     const wHost = tlb.wHost;
     const r = this.scratch;
+    const jit = this.jit;
+    const jitOn = jit !== undefined;
+    // Set after each control transfer: the next instruction may start compiled code.
+    let entry = false;
 
     let n = 0;
     let base = this.instret; // instret = base + n
@@ -219,6 +252,7 @@ export class Hart {
         pc = this.pc;
       }
       const dBase = tlbSet(dataPriv(this));
+      entry = jitOn; // a slice, a trap handler or an interrupt handler starts a block
       let fvBase = this.fetchVBase;
       let fHost = this.fetchHost;
       try {
@@ -236,6 +270,21 @@ export class Hart {
             insn = fetchSlow(this, pc);
             fvBase = this.fetchVBase;
             fHost = this.fetchHost;
+          }
+          if (entry) {
+            entry = false;
+            const exit = jit!.enter(pc, fvBase, fHost, budget - n, dBase);
+            if (exit >= 0) {
+              n = budget - jit!.budgetLeft;
+              pc = jit!.exitPc;
+              if (exit === Exit.TRAP) throw TRAP;
+              if (exit === Exit.YIELD) {
+                this.yieldRequested = false;
+                continue outer;
+              }
+              entry = exit === Exit.JUMP || exit === Exit.STALE;
+              continue;
+            }
           }
           let raw = insn;
           let npc = pc + 4;
@@ -572,6 +621,7 @@ export class Hart {
                 default:
                   raise(this, Exception.IllegalInstruction, raw >>> 0);
               }
+              entry = jitOn;
               if (taken) {
                 npc =
                   pc +
@@ -584,6 +634,7 @@ export class Hart {
             }
             case 0x1b: {
               // JAL
+              entry = jitOn;
               const link = npc;
               npc =
                 pc +
@@ -598,6 +649,7 @@ export class Hart {
             case 0x19: {
               // JALR
               if (f3 !== 0) raise(this, Exception.IllegalInstruction, raw >>> 0);
+              entry = jitOn;
               const imm = insn >> 20;
               const s = (xlo[rs1]! >>> 0) + (imm >>> 0);
               const tlo = s & -2;
@@ -678,17 +730,21 @@ export class Hart {
               break;
             }
             case 0x03:
-              // MISC-MEM. fence.i: memory is read afresh on every fetch, nothing to discard.
-              // fence: plain typed-array accesses are ordered like the host's memory model,
-              // and x86's lets a store pass a later load; an Atomics read-modify-write is a
-              // full barrier on every host, so it gives fence rw,rw its meaning across threads.
+              // MISC-MEM. fence.i: the interpreter reads memory afresh on every fetch; compiled
+              // copies of code are dropped. fence: plain typed-array accesses are ordered like
+              // the host's memory model, and x86's lets a store pass a later load; an Atomics
+              // read-modify-write is a full barrier on every host, so it gives fence rw,rw its
+              // meaning across threads.
               if (f3 > 1) raise(this, Exception.IllegalInstruction, raw >>> 0);
               if (f3 === 0) Atomics.add(this.barrier, 0, 1);
+              else jit?.flush();
+              entry = jitOn;
               break;
             case 0x0b:
               // AMO
               this.currentInsn = raw;
               executeAtomic(this, insn);
+              entry = jitOn;
               break;
             case 0x1c: {
               // SYSTEM
@@ -707,6 +763,7 @@ export class Hart {
               n++;
               base = this.instret + 1 - n;
               pc = npc;
+              entry = jitOn;
               if (recheck) {
                 this.privilegeChanged();
                 continue outer;

@@ -36,13 +36,34 @@ const TWO32 = 4294967296;
 /** Index of a privilege level's TLB set: U = 0, S = 256, M = 512. */
 export const tlbSet = (priv: number): number => (priv === Priv.M ? 2 : priv) * TLB_ENTRIES;
 
+/** Bytes of each of the TLB's six arrays. */
+export const TLB_ARRAY_BYTES = 3 * TLB_ENTRIES * 4;
+
 export class Tlb {
-  readonly rTagLo = new Int32Array(3 * TLB_ENTRIES).fill(INVALID_TAG);
-  readonly rTagHi = new Int32Array(3 * TLB_ENTRIES);
-  readonly rHost = new Int32Array(3 * TLB_ENTRIES);
-  readonly wTagLo = new Int32Array(3 * TLB_ENTRIES).fill(INVALID_TAG);
-  readonly wTagHi = new Int32Array(3 * TLB_ENTRIES);
-  readonly wHost = new Int32Array(3 * TLB_ENTRIES);
+  readonly rTagLo: Int32Array;
+  readonly rTagHi: Int32Array;
+  readonly rHost: Int32Array;
+  readonly wTagLo: Int32Array;
+  readonly wTagHi: Int32Array;
+  readonly wHost: Int32Array;
+
+  /**
+   * A TLB in its own memory, or in `buffer` from `byteOffset` (a hart area, where compiled
+   * code looks entries up): the six arrays back to back in the order declared above.
+   */
+  constructor(buffer?: ArrayBufferLike, byteOffset = 0) {
+    const at = (k: number) =>
+      buffer === undefined
+        ? new Int32Array(3 * TLB_ENTRIES)
+        : new Int32Array(buffer, byteOffset + k * TLB_ARRAY_BYTES, 3 * TLB_ENTRIES);
+    this.rTagLo = at(0);
+    this.rTagHi = at(1);
+    this.rHost = at(2);
+    this.wTagLo = at(3);
+    this.wTagHi = at(4);
+    this.wHost = at(5);
+    this.flush();
+  }
 
   flush(): void {
     this.rTagLo.fill(INVALID_TAG);
@@ -176,6 +197,14 @@ function fill(h: Hart, lo: number, hi: number, paddr: number, access: AccessKind
   if (h.bus.watcherFor(page) !== undefined) return;
   const i = tlbSet(priv) + ((lo >>> 12) & TLB_MASK);
   const hostPage = (page * 4096 - ram.base) | 0;
+  // A page holding compiled code is never written through the TLB: see writePhys.
+  if (
+    access === ACCESS_WRITE &&
+    ram.codeVersions !== undefined &&
+    (ram.codeVersions[page - ram.base / 4096]! & 1) !== 0
+  ) {
+    return;
+  }
   const t = h.tlb;
   if (access === ACCESS_READ) {
     t.rTagLo[i] = lo & -4096;
@@ -226,6 +255,12 @@ function writePhys(h: Hart, paddr: number, size: number, value: number, vaddr: n
     else if (size === 4 && (off & 3) === 0) ram.i32[off >> 2] = value;
     else for (let i = 0; i < size; i++) ram.u8[off + i] = value >>> (8 * i);
     ram.dirty.mark(off);
+    const versions = ram.codeVersions;
+    if (versions !== undefined && (versions[off >>> 12]! & 1) !== 0) {
+      // Compiled copies of this page's code are stale now (cpu/jit/code-cache.ts).
+      Atomics.add(versions, off >>> 12, 2);
+      h.codeWritten = true;
+    }
     return;
   }
   const region = h.bus.findDevice(paddr);

@@ -21,8 +21,8 @@ export class AttachedDomain {
 
   constructor(readonly descriptor: DomainDescriptor) {
     const d = descriptor;
-    const dirty = new DirtyLog(d.ram.byteLength >>> PAGE_SHIFT, d.dirty);
-    this.memory = new GuestMemory(d.ramBase, d.ram, dirty);
+    const dirty = new DirtyLog(d.memory.size >>> PAGE_SHIFT, d.dirty);
+    this.memory = new GuestMemory(d.memory, dirty);
     this.bus = new AddressSpace(this.memory); // a domain has no MMIO: everything is SBI
     this.shared = new DomainSharedState(d.vcpus, d.shared);
     this.consoleOut = new ConsoleRing(undefined, d.consoleOut);
@@ -34,12 +34,14 @@ export class AttachedDomain {
     return hostNow - this.shared.timeBase;
   }
 
-  buildVcpu(id: number, host: VcpuHost): Vcpu {
+  /** Builds vCPU `id`; with `jit`, its hart compiles hot code (HartOptions.jit). */
+  buildVcpu(id: number, host: VcpuHost, jit = false): Vcpu {
     const hart = new Hart({
       hartId: id,
       xlen: this.descriptor.xlen,
       bus: this.bus,
       readTime: () => host.now(),
+      jit,
     });
     return new Vcpu(id, hart, this.shared, host);
   }

@@ -1,7 +1,8 @@
 /**
  * Deterministic mode end to end: the reference test kernel boots with 1–16 vCPUs, passes its
  * own SMP checks and the SBI conformance test, and two runs with the same seed are
- * identical bit for bit (console output and memory), while another seed still passes.
+ * identical bit for bit (console output and memory), while another seed still passes. Runs
+ * with compiled code (cpu/jit, on by default) are the interpreter's runs bit for bit.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -19,13 +20,19 @@ interface Run {
   reason: number | undefined;
 }
 
-async function boot(xlen: 32 | 64, vcpus: number, bootargs: string, seed = 1): Promise<Run> {
+async function boot(
+  xlen: 32 | 64,
+  vcpus: number,
+  bootargs: string,
+  seed = 1,
+  { jit = true, maxInstructions = 2_000_000_000 } = {},
+): Promise<Run> {
   const domain = new Domain(1, { name: "test", vcpus, memorySize: 64 << 20, kernel: kernel(xlen), bootargs });
-  const runner = new DeterministicRunner({ seed });
+  const runner = new DeterministicRunner({ seed, jit });
   runner.add(domain);
   let output = "";
   await runner.run({
-    maxInstructions: 2_000_000_000,
+    maxInstructions,
     onConsole: (_d, bytes) => {
       output += new TextDecoder().decode(bytes);
     },
@@ -69,3 +76,20 @@ test("deterministic runner repeats a run bit for bit with the same seed", async 
   assert.match(c.output, /^CHECK ok/m);
   assert.notEqual(c.instructions, a.instructions, "another seed interleaves differently");
 });
+
+for (const xlen of [64, 32] as const) {
+  test(`deterministic runner gives the interpreter's run bit for bit with compiled code (rv${xlen})`, async () => {
+    for (const [bootargs, limit] of [
+      ["test=all", 2_000_000_000],
+      ["work=all", 60_000_000],
+    ] as const) {
+      const options = { maxInstructions: limit };
+      const interpreted = await boot(xlen, 4, bootargs, 5, { ...options, jit: false });
+      const compiled = await boot(xlen, 4, bootargs, 5, options);
+      assert.equal(compiled.output, interpreted.output, bootargs);
+      assert.equal(compiled.hash, interpreted.hash, bootargs);
+      assert.equal(compiled.instructions, interpreted.instructions, bootargs);
+      assert.equal(compiled.end, interpreted.end, bootargs);
+    }
+  });
+}

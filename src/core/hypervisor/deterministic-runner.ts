@@ -35,6 +35,8 @@ export interface DeterministicRunnerOptions {
   readonly pv?: PvHost;
   /** Where console output goes when a run() call names no onConsole of its own. */
   readonly onConsole?: (domain: Domain, bytes: Uint8Array) => void;
+  /** Compile hot guest code to WebAssembly (default on; the run is the same either way). */
+  readonly jit?: boolean;
 }
 
 interface Entry {
@@ -71,6 +73,7 @@ export class DeterministicRunner implements DomainRunner {
   private readonly maxQuantum: number;
   private readonly instructionsPerTick: number;
   private readonly waitForInput: boolean;
+  private readonly jit: boolean;
   /** Instructions run so far over every vCPU. */
   instructions = 0;
   /** True while `run()` is running. */
@@ -82,6 +85,7 @@ export class DeterministicRunner implements DomainRunner {
     this.maxQuantum = Math.max(options.maxQuantum ?? 20_000, this.minQuantum);
     this.instructionsPerTick = options.instructionsPerTick ?? 10;
     this.waitForInput = options.waitForInput ?? false;
+    this.jit = options.jit ?? true;
     this.pv = options.pv ?? new PvHost();
     this.onConsole = options.onConsole;
   }
@@ -131,7 +135,7 @@ export class DeterministicRunner implements DomainRunner {
       pvCall: (vcpu, fid, args) => backend.call(vcpu, fid, args),
     };
     const vcpus: Vcpu[] = [];
-    for (let id = 0; id < domain.vcpus; id++) vcpus.push(attached.buildVcpu(id, host));
+    for (let id = 0; id < domain.vcpus; id++) vcpus.push(attached.buildVcpu(id, host, this.jit));
     return { domain, attached, vcpus };
   }
 

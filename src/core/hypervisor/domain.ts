@@ -12,7 +12,7 @@
  */
 import { writeDeviceTree } from "../machine/device-tree-writer.js";
 import { ElfError, loadElf, parseElf } from "../machine/elf-loader.js";
-import { GuestMemory, PAGE_SIZE } from "../memory/guest-memory.js";
+import { GuestMemory, type GuestMemoryShare, PAGE_SIZE } from "../memory/guest-memory.js";
 import { ConsoleRing } from "./console-ring.js";
 import { domainDeviceTree } from "./domain-device-tree.js";
 import {
@@ -56,8 +56,7 @@ export interface DomainDescriptor {
   readonly name: string;
   readonly xlen: 32 | 64;
   readonly vcpus: number;
-  readonly ramBase: number;
-  readonly ram: SharedArrayBuffer;
+  readonly memory: GuestMemoryShare;
   readonly dirty: { bits: SharedArrayBuffer; control: SharedArrayBuffer };
   readonly shared: SharedArrayBuffer;
   readonly consoleOut: SharedArrayBuffer;
@@ -111,7 +110,7 @@ export class Domain {
       this.entry = restored.entry;
       this.dtbAddress = restored.dtbAddress;
       this.storeRingGpa = restored.storeRingGpa;
-      this.memory = GuestMemory.allocate(DOMAIN_RAM_BASE, config.memorySize);
+      this.memory = GuestMemory.allocate(DOMAIN_RAM_BASE, config.memorySize, config.vcpus);
       const ring = this.storeRingGpa;
       if (ring % PAGE_SIZE !== 0 || !this.memory.contains(ring, PAGE_SIZE)) {
         throw new DomainConfigError(`the store ring page 0x${ring.toString(16)} is not a page of RAM`);
@@ -129,7 +128,7 @@ export class Domain {
     if (this.xlen === 32 && DOMAIN_RAM_BASE + config.memorySize > 2 ** 32) {
       throw new DomainConfigError("an RV32 domain's memory must end below 4 GiB");
     }
-    this.memory = GuestMemory.allocate(DOMAIN_RAM_BASE, config.memorySize);
+    this.memory = GuestMemory.allocate(DOMAIN_RAM_BASE, config.memorySize, config.vcpus);
     try {
       this.entry = loadElf(program, this.memory).entry;
     } catch (e) {
@@ -192,8 +191,7 @@ export class Domain {
       name: this.name,
       xlen: this.xlen,
       vcpus: this.vcpus,
-      ramBase: DOMAIN_RAM_BASE,
-      ram: this.memory.buffer,
+      memory: this.memory.share(),
       dirty: this.memory.dirty.shared,
       shared: this.shared.buffer,
       consoleOut: this.consoleOut.buffer,

@@ -82,6 +82,8 @@ export interface BareMachineOptions {
   readonly timeSlice?: number;
   /** Virtual clock only: instructions per 10 MHz tick (default 1). */
   readonly instructionsPerTick?: number;
+  /** Compile hot code to WebAssembly (HartOptions.jit; default off here, on in `ferry run`). */
+  readonly jit?: boolean | { hot: number };
 }
 
 export interface RunOptions {
@@ -164,7 +166,7 @@ export class BareMachine {
     this.dtbAddress = Math.floor((ramEnd - dtb.length) / DTB_ALIGNMENT) * DTB_ALIGNMENT;
     checkPlacement(program, layout, this.dtbAddress, dtb.length);
 
-    this.ram = GuestMemory.allocate(layout.ramBase, memorySize);
+    this.ram = GuestMemory.allocate(layout.ramBase, memorySize, harts);
     loadElf(program, this.ram);
     this.ram.write(this.dtbAddress, dtb);
 
@@ -174,7 +176,7 @@ export class BareMachine {
     this.finisher = new TestFinisher(this.bus);
     const readTime = () => this.clint.readMtimeNumber();
     this.harts = Array.from({ length: harts }, (_, hartId) => {
-      const hart = new Hart({ hartId, xlen: this.xlen, bus: this.bus, readTime });
+      const hart = new Hart({ hartId, xlen: this.xlen, bus: this.bus, readTime, jit: options.jit ?? false });
       hart.setPc(this.entry);
       hart.setX(10, hartId);
       hart.setX(11, this.dtbAddress);

@@ -52,6 +52,15 @@ export class DirtyLog {
     Atomics.add(this.control, 1, 1);
   }
 
+  /**
+   * Starts a new epoch without harvesting: every hart drops its cached write entries at its
+   * next slice. The JIT uses it when a page starts holding compiled code, whose stores must
+   * all take the slow path from then on.
+   */
+  newEpoch(): void {
+    Atomics.add(this.control, 1, 1);
+  }
+
   disable(): void {
     Atomics.store(this.control, 0, 0);
   }

@@ -9,6 +9,9 @@
  *   //! expect-status: S    the exit status that means success (default 0)
  * A program expected to exit 0 must also print "PASS".
  *
+ * Each program also runs with the JIT compiling every page at once (cpu/jit), which must give
+ * the interpreter's run exactly: output, status and instruction count.
+ *
  * Ferry runs on a virtual clock, so its result does not depend on the host's load. QEMU runs
  * with its serial port on stdio and no monitor or display, which gives the guest's bytes
  * unchanged (no terminal escapes); at most two QEMU runs are in flight at once.
@@ -35,6 +38,7 @@ interface Directives {
 interface RunResult {
   readonly output: Buffer;
   readonly status: number;
+  readonly instructions?: number;
 }
 
 /** Reads "//! key: value" lines of a test source. */
@@ -55,11 +59,12 @@ function onPath(command: string): boolean {
   return spawnSync(command, ["--version"], { stdio: "ignore" }).status === 0;
 }
 
-async function runFerry(image: Uint8Array, harts: number): Promise<RunResult> {
+async function runFerry(image: Uint8Array, harts: number, jit: boolean): Promise<RunResult> {
   const chunks: Uint8Array[] = [];
   const machine = new BareMachine({
     image,
     harts,
+    jit: jit ? { hot: 1 } : false,
     clock: new VirtualClock(),
     onConsole: (bytes) => chunks.push(bytes),
   });
@@ -70,7 +75,7 @@ async function runFerry(image: Uint8Array, harts: number): Promise<RunResult> {
       `the run ended by ${outcome.reason} after ${outcome.instructions} instructions; output:\n${output}`,
     );
   }
-  return { output, status: outcome.status & 0xff };
+  return { output, status: outcome.status & 0xff, instructions: outcome.instructions };
 }
 
 function runQemu(qemu: string, elf: string, harts: number): Promise<RunResult> {
@@ -131,8 +136,11 @@ for (const xlen of [32, 64] as const) {
       const directives = readDirectives(existsSync(sourcePath) ? readFileSync(sourcePath, "utf8") : "");
 
       it(`BareMachine runs rv${xlen}/${name} to its expected status and agrees with QEMU`, async (t) => {
-        const ferry = await runFerry(new Uint8Array(readFileSync(elf)), directives.harts);
+        const image = new Uint8Array(readFileSync(elf));
+        const ferry = await runFerry(image, directives.harts, false);
         assert.equal(ferry.status, directives.expectStatus, `exit status; output:\n${ferry.output}`);
+        const compiled = await runFerry(image, directives.harts, true);
+        assert.deepEqual(compiled, ferry, "the run with compiled code differs from the interpreter's");
         if (directives.expectStatus === 0) {
           assert.ok(ferry.output.includes("PASS"), `no PASS in the output:\n${ferry.output}`);
         }

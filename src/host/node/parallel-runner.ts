@@ -52,6 +52,8 @@ export interface ParallelRunnerOptions {
    * a restore, an incoming migration — does not wait for threads to start. See `reserve`.
    */
   readonly spareWorkers?: number;
+  /** Compile hot guest code to WebAssembly in every vCPU thread (default on). */
+  readonly jit?: boolean;
 }
 
 export interface RunOptions {
@@ -92,6 +94,7 @@ export class ParallelRunner implements DomainRunner {
   private readonly pool: VcpuWorkerPool;
   private readonly entries = new Map<Domain, Entry>();
   private readonly sliceInstructions: number;
+  private readonly jit: boolean;
   private readonly waitForInput: boolean;
   private readonly pollMs: number;
   private readonly workerScript: URL;
@@ -102,6 +105,7 @@ export class ParallelRunner implements DomainRunner {
 
   constructor(options: ParallelRunnerOptions = {}) {
     this.sliceInstructions = options.sliceInstructions ?? DEFAULT_SLICE;
+    this.jit = options.jit ?? true;
     this.waitForInput = options.waitForInput ?? false;
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
     this.workerScript = options.workerScript ?? new URL("./vcpu-worker.js", import.meta.url);
@@ -234,6 +238,7 @@ export class ParallelRunner implements DomainRunner {
         control: control.buffer,
         sliceInstructions: this.sliceInstructions,
         pvMailbox: mailbox.buffer,
+        jit: this.jit,
       };
       entry.workers.push(
         new VcpuWorkerHandle(

@@ -23,6 +23,8 @@ export interface VcpuWorkerData {
   readonly sliceInstructions: number;
   /** The vCPU's PvMailbox buffer, for PV calls served on the main thread. */
   readonly pvMailbox: SharedArrayBuffer;
+  /** Compile hot guest code to WebAssembly. */
+  readonly jit: boolean;
 }
 
 /** The first message to a thread started without workerData: the vCPU it will run. */

@@ -64,7 +64,7 @@ const domain = new AttachedDomain(data.descriptor);
 const shared = domain.shared;
 const control = new VcpuControl(data.descriptor.vcpus, data.control);
 const host = new VcpuThreadHost(domain, new PvMailbox(data.pvMailbox), (what) => post({ type: what }));
-const vcpu = domain.buildVcpu(id, host);
+const vcpu = domain.buildVcpu(id, host, data.jit);
 host.vcpu = vcpu;
 
 let stopping = false;

@@ -66,6 +66,7 @@ function buildProgram(): Command {
       "stop after this many instructions (exit status 124)",
       parsePositiveInteger,
     )
+    .option("--no-jit", "interpret every instruction (do not compile hot code to WebAssembly)")
     .addHelpText(
       "after",
       "\nExit status: domain: 0 shutdown, 1 failure reason, 3 crashed; bare: the program's own;" +
@@ -79,6 +80,7 @@ function buildProgram(): Command {
           machine: "bare",
           harts: opts.harts as number,
           memory: (opts.memory as number | undefined) ?? 128 * 1024 * 1024,
+          jit: opts.jit as boolean,
           ...(opts.xlen !== undefined ? { xlen: opts.xlen as 32 | 64 } : {}),
           ...max,
         });
@@ -90,6 +92,7 @@ function buildProgram(): Command {
         mode: opts.mode as "parallel" | "deterministic",
         seed: opts.seed as number,
         bootargs: opts.bootargs as string,
+        jit: opts.jit as boolean,
         ...max,
       });
     });

@@ -27,6 +27,7 @@ export interface RunCommandOptions {
   readonly harts: number;
   readonly xlen?: 32 | 64;
   readonly memory: number;
+  readonly jit: boolean;
   readonly maxInstructions?: number;
 }
 
@@ -48,6 +49,7 @@ export async function runCommand(programPath: string, options: RunCommandOptions
       image,
       harts: options.harts,
       memorySize: options.memory,
+      jit: options.jit,
       onConsole: (bytes) => stdio.write(bytes),
       ...(options.xlen !== undefined ? { xlen: options.xlen } : {}),
     });

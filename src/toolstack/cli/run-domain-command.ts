@@ -28,6 +28,7 @@ export interface RunDomainOptions {
   readonly mode: "deterministic" | "parallel";
   readonly seed: number;
   readonly bootargs: string;
+  readonly jit: boolean;
   readonly maxInstructions?: number;
 }
 
@@ -52,8 +53,8 @@ export async function runDomainCommand(kernelPath: string, options: RunDomainOpt
   const waitForInput = process.stdin.isTTY === true;
   const runner =
     options.mode === "deterministic"
-      ? new DeterministicRunner({ seed: options.seed, waitForInput })
-      : new ParallelRunner({ waitForInput });
+      ? new DeterministicRunner({ seed: options.seed, waitForInput, jit: options.jit })
+      : new ParallelRunner({ waitForInput, jit: options.jit });
   const abort = new AbortController();
   let quitReason = "";
   const stdio = attachStdioConsole({

@@ -45,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
       "--disk-dir <dir>",
       "where disks copied in by a migration go (default: the path they had on the source)",
     )
+    .option("--no-jit", "interpret every guest instruction (do not compile hot code to WebAssembly)")
     .version(version);
   try {
     program.parse(argv);
@@ -52,8 +53,8 @@ async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     throw e;
   }
-  const opts = program.opts<{ api: HostPort; migration: HostPort; diskDir?: string }>();
-  const runner = new ParallelRunner({ spareWorkers: 4 });
+  const opts = program.opts<{ api: HostPort; migration: HostPort; diskDir?: string; jit: boolean }>();
+  const runner = new ParallelRunner({ spareWorkers: 4, jit: opts.jit });
   const manager = new DomainManager(runner, {
     ferryVersion: version,
     api: formatHostPort(opts.api),
