@@ -9,6 +9,7 @@
  * hart's design).
  */
 import { Command, InvalidArgumentError } from "commander";
+import { useBaselineWasmCompiler } from "../src/host/node/wasm-engine.js";
 import { benchCpu } from "./cpu.js";
 import { benchDisk } from "./disk.js";
 import { benchMigrate, type Workload } from "./migrate.js";
@@ -116,4 +117,5 @@ program
       JSON.stringify({ benchmark: "registers", mopsPerSecond: measureRegisterRepresentations() }, null, 2),
     );
   });
+useBaselineWasmCompiler();
 await program.parseAsync(process.argv);

@@ -16,7 +16,9 @@ const filter = process.argv[2];
 const files = testFiles("dist/src")
   .filter((f) => !filter || f.includes(filter))
   .sort();
-const result = spawnSync(process.execPath, ["--test", "--test-reporter=spec", ...files], {
+// --liftoff-only: as every Ferry entry point sets it (src/host/node/wasm-engine.ts); test files
+// inherit it from here.
+const result = spawnSync(process.execPath, ["--liftoff-only", "--test", "--test-reporter=spec", ...files], {
   stdio: "inherit",
 });
 process.exit(result.status ?? 1);

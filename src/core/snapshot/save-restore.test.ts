@@ -41,7 +41,7 @@ function vcpuRecords(image: DomainImage): DomainRecord[] {
 }
 
 for (const xlen of [64, 32] as const) {
-  const cycles = xlen === 64 ? 600 : 400;
+  const cycles = xlen === 64 ? 1000 : 400;
   test(`${cycles} save/restore cycles of a 4-vCPU guest running every workload keep its checks passing (deterministic, rv${xlen})`, async () => {
     const s = session(xlen, 4, 11);
     await announced(s);

@@ -32,6 +32,7 @@ import type {
   VcpuWorkerData,
   VcpuWorkerMessage,
 } from "./vcpu-worker-protocol.js";
+import { useBaselineWasmCompiler } from "./wasm-engine.js";
 
 const YIELD_MS = 4;
 
@@ -44,6 +45,7 @@ const waitAsync = (
 ).waitAsync;
 
 if (parentPort === null) throw new Error("vcpu-worker.js must run as a worker thread");
+useBaselineWasmCompiler(); // for hosts that did not (tests); the setting is process-wide
 const port = parentPort;
 const attached =
   workerData === null

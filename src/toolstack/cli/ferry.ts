@@ -17,6 +17,7 @@ import { DomainConfigError } from "../../core/hypervisor/domain.js";
 import { MachineError } from "../../core/machine/bare-machine.js";
 import { ElfError } from "../../core/machine/elf-loader.js";
 import { ProgramFileError } from "../../host/node/program-file.js";
+import { useBaselineWasmCompiler } from "../../host/node/wasm-engine.js";
 import { ClientError } from "../client/ferry-client.js";
 import { ConfigError } from "../config/domain-config-file.js";
 import { demoCommand } from "./demo-command.js";
@@ -165,4 +166,5 @@ function report(err: unknown): number {
   return EXIT_INTERNAL;
 }
 
+useBaselineWasmCompiler();
 await main(process.argv);

@@ -17,6 +17,7 @@ import { resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { ParallelRunner } from "../../host/node/parallel-runner.js";
 import { tcpChannel } from "../../host/node/tcp-channel.js";
+import { useBaselineWasmCompiler } from "../../host/node/wasm-engine.js";
 import { DEFAULT_API_PORT, DEFAULT_MIGRATION_PORT, formatHostPort, type HostPort } from "../api/addresses.js";
 import { hostPortOption } from "../cli/option-parsers.js";
 import { DomainManager } from "./domain-manager.js";
@@ -99,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+useBaselineWasmCompiler();
 process.exitCode = await main(process.argv);
 
 /** Listens on `at`; the address actually bound (port 0 picks a free one: tests use that). */

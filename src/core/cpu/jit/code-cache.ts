@@ -6,23 +6,28 @@
  * only places a block can start — with its current fetch page. A page is keyed by its host
  * page in RAM and its virtual base (the code computes pc values, so two mappings of one
  * physical page are two units). Until a page is hot, `enter` counts the offers and remembers
- * the offsets; at HOT offers it compiles a unit from those entry points. An offset the unit
- * lacks counts towards recompiling it with that entry added (a few times at most).
+ * the offsets; at HOT offers it compiles a unit from those entry points. Offsets the unit
+ * lacks count towards compiling it again with them added.
  *
  * Staleness: compiling from a page sets bit 0 of its code-version word (guest-memory.ts).
  * From then on no hart caches the page for writes (this hart's entries go now, the others'
  * at their next slice, through a new dirty-log epoch), so every store to it takes the slow
- * path, which bumps the version. A unit remembers the version it was compiled from and each
- * of its blocks checks it on entry; `enter` drops a unit whose version moved. A store by
- * compiled code into a code page leaves the unit at once (Exit.STALE). `fence.i` drops
- * everything (`flush`), which also covers code written by DMA or by the host.
+ * path, which bumps the version. A unit remembers the version it was compiled from and
+ * checks it on its backward and computed jumps; `enter` drops a unit whose version moved. A
+ * store by compiled code into a code page leaves the unit at once (Exit.STALE). A page
+ * rewritten MAX_REWRITES times stays interpreted. `fence.i` drops everything (`flush`), which
+ * also covers code written by DMA or by the host.
+ *
+ * Modules are kept per thread by what they were compiled from (`moduleFor`), so other harts
+ * of the thread and restored domains instantiate them instead of compiling again.
  *
  * Everything here is deterministic: what is compiled depends only on the instruction stream,
  * so deterministic mode stays reproducible, and units retire exactly what the interpreter
- * would, so runs with and without compiled code are the same run.
+ * would, so runs with and without compiled code are the same run. (The thread's module cache
+ * changes only how long compiling takes.)
  */
 
-import { WASM_PAGE_SIZE, type WasmApi, webAssembly } from "../../memory/webassembly.js";
+import { WASM_PAGE_SIZE, type WasmApi, type WasmModule, webAssembly } from "../../memory/webassembly.js";
 import { executeAtomic } from "../atomics.js";
 import type { Hart } from "../hart.js";
 import { loadSlow, storeSlow } from "../mmu.js";
@@ -36,26 +41,45 @@ import { planUnit } from "./plan-unit.js";
 export const HOT = 32;
 /** Offers of offsets a unit lacks before it is compiled again with them. */
 const MISSES_TO_RECOMPILE = 32;
-/** Compilations of one page at most (later misses stay interpreted). */
-const MAX_COMPILES = 8;
+/** Times a page's code may change under its units; after that the page stays interpreted. */
+const MAX_REWRITES = 8;
+/** A unit's entry for an offset whose first instruction the interpreter runs. */
+const INTERPRETED = -2;
 
 interface Unit {
   readonly vbase: number;
   readonly version: number;
-  /** Block index by half-word offset in the page, or -1. */
+  /** Block index by half-word offset in the page; -1 none yet, INTERPRETED for an offset
+   * whose first instruction compiled code does not run. */
   readonly entries: Int16Array;
   /** The entry points it was compiled from, and offsets offered since that it lacks. */
   readonly wanted: Set<number>;
+  /** Runs from the block at a half-word offset of the page. */
   readonly run: (entry: number) => number;
   misses: number;
-  compiles: number;
+  /** Times this page's code changed under earlier units. */
+  readonly rewrites: number;
 }
+
+/** A compiled page: what it was compiled from, the module, and its blocks by offset. */
+interface CompiledUnit {
+  readonly code: Int32Array;
+  readonly module: WasmModule | undefined;
+  readonly index: ReadonlyMap<number, number>;
+  /** The entry points it was compiled from. */
+  readonly wanted: ReadonlySet<number>;
+}
+
+/** Modules compiled on this thread, by what they were compiled from (`moduleFor`). */
+const modules = new Map<string, CompiledUnit>();
+/** Modules kept at most; the oldest go first. */
+const MAX_MODULES = 4096;
 
 interface Heat {
   readonly vbase: number;
   readonly offsets: Set<number>;
   offers: number;
-  compiles: number;
+  readonly rewrites: number;
 }
 
 /** Totals for benchmarks. */
@@ -172,10 +196,11 @@ export class CodeCache {
     }
     let block = unit.entries[offset >> 1]!;
     if (block < 0) {
+      if (block === INTERPRETED) return -1;
       unit.wanted.add(offset);
-      if (++unit.misses < Math.min(this.hot, MISSES_TO_RECOMPILE) || unit.compiles >= MAX_COMPILES) return -1;
-      this.drop(page, unit);
-      unit = this.compile(page, vbase, host, unit.wanted, unit.compiles);
+      if (++unit.misses < Math.min(this.hot, MISSES_TO_RECOMPILE)) return -1;
+      this.remove(page, unit);
+      unit = this.compile(page, vbase, host, unit.wanted, unit.rewrites);
       block = unit.entries[offset >> 1]!;
       if (block < 0) return -1;
     }
@@ -183,7 +208,7 @@ export class CodeCache {
     words[BUDGET >> 2] = budget;
     words[DBASE >> 2] = dBase * 4;
     words[FAULT >> 2] = 0;
-    const exit = unit.run(block);
+    const exit = unit.run(offset >> 1);
     this.stats.instructions += budget - words[BUDGET >> 2]!;
     return exit;
   }
@@ -200,7 +225,15 @@ export class CodeCache {
     for (const u of list) {
       if (u.vbase !== vbase) continue;
       if (u.version === this.versions[page]) return u;
-      this.drop(page, u); // its page was written: warm it again
+      // Its page was written: warm it again, and give up on a page rewritten again and again
+      // (or one holding data written often), which ends up interpreted.
+      this.remove(page, u);
+      listOf(this.heat, page).push({
+        vbase,
+        offsets: new Set(u.wanted),
+        offers: 0,
+        rewrites: u.rewrites + 1,
+      });
       return undefined;
     }
     return undefined;
@@ -211,31 +244,23 @@ export class CodeCache {
     const list = listOf(this.heat, page);
     let heat = list.find((w) => w.vbase === vbase);
     if (heat === undefined) {
-      heat = { vbase, offsets: new Set(), offers: 0, compiles: 0 };
+      heat = { vbase, offsets: new Set(), offers: 0, rewrites: 0 };
       list.push(heat);
     }
     heat.offsets.add(offset);
-    if (++heat.offers < this.hot || heat.compiles >= MAX_COMPILES) return undefined;
+    if (++heat.offers < this.hot || heat.rewrites >= MAX_REWRITES) return undefined;
     list.splice(list.indexOf(heat), 1);
-    return this.compile(page, vbase, host, heat.offsets, heat.compiles);
+    return this.compile(page, vbase, host, heat.offsets, heat.rewrites);
   }
 
-  private drop(page: number, unit: Unit): void {
+  private remove(page: number, unit: Unit): void {
     const list = this.units.get(page);
     if (list === undefined) return;
     list.splice(list.indexOf(unit), 1);
     if (list.length === 0) this.units.delete(page);
-    // Remember how often this page was compiled: a page rewritten again and again (or one
-    // holding data written often) ends up interpreted.
-    listOf(this.heat, page).push({
-      vbase: unit.vbase,
-      offsets: new Set(unit.wanted),
-      offers: 0,
-      compiles: unit.compiles,
-    });
   }
 
-  private compile(page: number, vbase: number, host: number, wanted: Set<number>, compiles: number): Unit {
+  private compile(page: number, vbase: number, host: number, wanted: Set<number>, rewrites: number): Unit {
     const started = performance.now();
     const h = this.h;
     const versions = this.versions;
@@ -248,37 +273,59 @@ export class CodeCache {
       h.mem.dirty.newEpoch();
     }
     const version = Atomics.load(versions, page);
-    const plan = planUnit(h.mem.u16, host >> 1, wanted, h.xlen, this.rvc);
+    const compiled = this.moduleFor(page, vbase, host, wanted);
     const entries = new Int16Array(2048).fill(-1);
-    for (const [offset, index] of plan.index) entries[offset >> 1] = index;
+    for (const offset of compiled.wanted) entries[offset >> 1] = INTERPRETED;
+    for (const [offset, index] of compiled.index) entries[offset >> 1] = index;
     let run: (entry: number) => number = () => -1;
-    if (plan.blocks.length > 0) {
-      const bytes = emitUnit(plan, {
-        xlen: h.xlen,
-        vbase,
-        area: h.area,
-        versionAddress: h.mem.codeVersionsOffset + page * 4,
-        version,
-        memoryPages: this.memoryPages,
-      });
-      const instance = new this.api.Instance(new this.api.Module(bytes), this.imports);
-      run = instance.exports.run as (entry: number) => number;
-      this.stats.bytes += bytes.length;
+    if (compiled.module !== undefined) {
+      const imports = { m: { ...this.imports.m, area: h.area, version } };
+      run = new this.api.Instance(compiled.module, imports).exports.run as (entry: number) => number;
     }
     const unit: Unit = {
       vbase,
       version,
       entries,
-      wanted: new Set(wanted),
+      wanted: new Set(compiled.wanted),
       run,
       misses: 0,
-      compiles: compiles + 1,
+      rewrites,
     };
     listOf(this.units, page).push(unit);
     this.stats.units++;
-    this.stats.blocks += plan.blocks.length;
     this.stats.compileMs += performance.now() - started;
     return unit;
+  }
+
+  /**
+   * The module for a unit of (at least) `wanted` entries in the page at `host`: from the thread's cache
+   * when this page's bytes were compiled at this virtual base before (by any hart, for any
+   * domain with memory of this size: a restored domain does not compile again), else new.
+   */
+  private moduleFor(page: number, vbase: number, host: number, wanted: Set<number>): CompiledUnit {
+    const h = this.h;
+    const code = h.mem.i32.subarray(host >> 2, (host >> 2) + 1024);
+    const versionAddress = h.mem.codeVersionsOffset + page * 4;
+    const key = `${h.xlen} ${this.memoryPages} ${versionAddress} ${vbase} ${hashWords(code)}`;
+    const known = modules.get(key);
+    const same = known !== undefined && equalWords(known.code, code);
+    if (same && isSubset(wanted, known.wanted)) return known;
+    // Every entry this page was ever wanted at: harts warm up differently, and one module
+    // should serve them all.
+    const all = same ? new Set([...known.wanted, ...wanted]) : new Set(wanted);
+    const plan = planUnit(h.mem.u16, host >> 1, all, h.xlen, this.rvc);
+    let module: WasmModule | undefined;
+    if (plan.blocks.length > 0) {
+      const bytes = emitUnit(plan, { xlen: h.xlen, vbase, versionAddress, memoryPages: this.memoryPages });
+      module = new this.api.Module(bytes);
+      this.stats.bytes += bytes.length;
+      this.stats.blocks += plan.blocks.length;
+    }
+    const compiled: CompiledUnit = { code: code.slice(), module, index: plan.index, wanted: all };
+    modules.delete(key); // (re)inserted last: the oldest go first
+    if (modules.size >= MAX_MODULES) modules.delete(modules.keys().next().value!);
+    modules.set(key, compiled);
+    return compiled;
   }
 }
 
@@ -290,4 +337,22 @@ function listOf<T>(map: Map<number, T[]>, page: number): T[] {
     map.set(page, list);
   }
   return list;
+}
+
+/** A 32-bit FNV-1a hash of words (a cache key; hits are compared in full). */
+function hashWords(w: Int32Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+function isSubset(a: ReadonlySet<number>, b: ReadonlySet<number>): boolean {
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
+
+function equalWords(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

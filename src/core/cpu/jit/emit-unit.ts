@@ -1,8 +1,10 @@
 /**
  * Translates a planned unit (plan-unit.ts) into a WebAssembly module: one exported function
- * `run(entry)` that starts at block `entry` and runs blocks, jumping between them inside a
- * loop, until control leaves the page's blocks, the budget runs short, an instruction needs
- * the interpreter, or something traps. It returns an `Exit` reason (jit-abi.ts).
+ * `run(entry)` that starts at half-word offset `entry` of the page and runs blocks, jumping
+ * between them inside a loop, until control leaves the page's blocks, the budget runs short,
+ * an instruction needs the interpreter, or something traps. It returns an `Exit` reason
+ * (jit-abi.ts). The loop's head is a `br_table` over every half-word offset of the page, so
+ * computed jumps (JALR: returns, switch tables) to the page's blocks stay inside too.
  *
  * Guest registers live in i64 locals while the function runs: the prologue loads every
  * register the unit touches from the hart's area, and the one epilogue (after the outer
@@ -11,10 +13,11 @@
  * the same code for both XLENs and only the operations whose 32-bit result differs are
  * narrowed (`i64.extend32_s`).
  *
- * Each block first checks its page's code version (another hart, or this one through the
- * interpreter, may have written the page) and the budget, then takes its whole length from
- * the budget; an exit in the middle gives back what did not retire, so instruction counts
- * stay exact. Loads and stores look the hart's TLB up inline — the same arrays, entries and
+ * Each block checks the budget and takes its whole length from it; an exit in the middle
+ * gives back what did not retire, so instruction counts stay exact. The page's code version
+ * (another hart may write the page) is checked by the cache before a unit runs and on every
+ * jump backwards or computed inside it, so a loop notices within an iteration; this hart's
+ * own stores into the page leave the unit at once. Loads and stores look the hart's TLB up inline — the same arrays, entries and
  * hit rule as the interpreter's fast path — and call the interpreter's slow paths through
  * two imports otherwise, so misses, MMIO, misalignment, faults and dirty logging behave as
  * they do there.
@@ -24,7 +27,8 @@
  * interpreter's reservation, and every AMO its checks. `fence` is an atomic read-modify-write
  * of a word of the area, a full barrier as the interpreter's is.
  *
- * The module imports: `m.mem` (guest memory), `m.load(lo, hi, size) -> i32`,
+ * The module imports: `m.mem` (guest memory), `m.area` (the hart area's byte offset),
+ * `m.version` (the code version compiled against), `m.load(lo, hi, size) -> i32`,
  * `m.store(lo, hi, size, vlo, vhi) -> i32` and `m.amo(insn) -> i32` (0 done, 1 trapped,
  * 2 yield, 3 code written).
  */
@@ -34,16 +38,17 @@ import { BUDGET, DBASE, EXIT_PC, Exit, FAULT, FENCE_WORD, LOAD_HI } from "./jit-
 import { branchOffset, jalOffset, majorOf, type PlannedBlock, type UnitPlan } from "./plan-unit.js";
 import { BlockType, Op, ValType, WasmCode, WasmModuleBuilder } from "./wasm-encoder.js";
 
-/** What a unit is compiled against. */
+/**
+ * What a unit is compiled against. The hart's area and the code version are imported
+ * globals instead, so that one module serves every hart of a thread and every domain of the
+ * same memory size (code-cache.ts keeps modules by what they were compiled from).
+ */
 export interface UnitTarget {
   readonly xlen: 32 | 64;
   /** Virtual address of the page's first byte (the pc values the code computes). */
   readonly vbase: number;
-  /** Byte offset of the hart's area in guest memory's buffer. */
-  readonly area: number;
-  /** Byte address of the page's code-version word, and the version compiled against. */
+  /** Byte address of the page's code-version word. */
   readonly versionAddress: number;
-  readonly version: number;
   /** Pages of the imported memory (its initial and maximum). */
   readonly memoryPages: number;
 }
@@ -57,12 +62,14 @@ const HI = 4;
 const TI = 5;
 const DBASE_L = 6;
 const T32 = 7;
-const EXIT_PC_L = 8;
-const ADDR = 9;
-const TA = 10;
-const TB = 11;
-const X0 = 11; // x_r is local X0 + r, r = 1..31
+const AREA = 8; // the hart area's base (global G_AREA): area fields are constant offsets from it
+const EXIT_PC_L = 9;
+const ADDR = 10;
+const TA = 11;
+const TB = 12;
+const X0 = 12; // x_r is local X0 + r, r = 1..31
 const LOCALS: ValType[] = [
+  ValType.i32,
   ValType.i32,
   ValType.i32,
   ValType.i32,
@@ -86,6 +93,10 @@ const F_DIV = 4;
 const F_DIVU = 5;
 const F_REM = 6;
 const F_REMU = 7;
+// Imported globals.
+const G_AREA = 0;
+const G_VERSION = 1;
+
 /** The threads proposal's prefix and i32.atomic.rmw.add. */
 const ATOMIC_PREFIX = 0xfe;
 const I32_ATOMIC_RMW_ADD = 0x1e;
@@ -102,6 +113,9 @@ class UnitEmitter {
   readonly c = new WasmCode(4096);
   /** Labels open around the current point. The outer block is at 0, the loop at 1. */
   private level = 0;
+  /** While emitting a block that jumps to its own start: the level its `loop` opened at. */
+  private selfLoop = -1;
+  private blockStart = -1;
   private readonly rv32: boolean;
 
   constructor(
@@ -154,16 +168,34 @@ class UnitEmitter {
     this.toEpilogue();
   }
 
-  /** Continues at static address `pc`: inside the unit when a block starts there. */
-  private jumpTo(pc: number): void {
+  /**
+   * Continues at static address `pc`, from the block starting at offset `from`: inside the
+   * unit when a block starts there (checking the code version first when going backwards).
+   */
+  private jumpTo(pc: number, from: number): void {
     const offset = pc - this.t.vbase;
     const block = offset >= 0 && offset < 4096 ? this.plan.index.get(offset) : undefined;
     if (block === undefined) {
       this.exitTo(pc, Exit.JUMP, 0);
       return;
     }
-    this.c.i32Const(block).localSet(NEXT);
+    if (offset <= from) this.checkVersion(pc);
+    if (offset === this.blockStart && this.selfLoop >= 0) {
+      this.c.br(this.level - this.selfLoop - 1); // a loop of one block: straight back to its top
+      return;
+    }
+    this.c.i32Const(offset >> 1).localSet(NEXT);
     this.toDispatch();
+  }
+
+  /** Leaves for `pc` (a constant, or EXIT_PC_L when undefined) if the page's code changed. */
+  private checkVersion(pc: number | undefined): void {
+    const { c, t } = this;
+    c.i32Const(0).load(Op.i32_load, 2, t.versionAddress).opU32(Op.global_get, G_VERSION).op(Op.i32_ne);
+    this.open("if");
+    if (pc === undefined) this.exitHere(Exit.STALE, 0);
+    else this.exitTo(pc, Exit.STALE, 0);
+    this.close();
   }
 
   // --- registers ---
@@ -191,9 +223,9 @@ class UnitEmitter {
 
   /** Loads x_r's local from the area. */
   private reload(r: number): void {
-    const { c, t } = this;
-    c.i32Const(0).load(Op.i64_load32_u, 2, t.area + X_LO + 4 * r);
-    c.i32Const(0).load(Op.i64_load32_s, 2, t.area + X_HI + 4 * r);
+    const c = this.c;
+    c.localGet(AREA).load(Op.i64_load32_u, 2, X_LO + 4 * r);
+    c.localGet(AREA).load(Op.i64_load32_s, 2, X_HI + 4 * r);
     c.i64Const(32, 0)
       .op(Op.i64_shl)
       .op(Op.i64_or)
@@ -202,15 +234,15 @@ class UnitEmitter {
 
   /** Stores x_r's local to the area. */
   private spill(r: number): void {
-    const { c, t } = this;
-    c.i32Const(0)
+    const c = this.c;
+    c.localGet(AREA)
       .localGet(X0 + r)
-      .store(Op.i64_store32, 2, t.area + X_LO + 4 * r);
-    c.i32Const(0)
+      .store(Op.i64_store32, 2, X_LO + 4 * r);
+    c.localGet(AREA)
       .localGet(X0 + r)
       .i64Const(32, 0)
       .op(Op.i64_shr_s)
-      .store(Op.i64_store32, 2, t.area + X_HI + 4 * r);
+      .store(Op.i64_store32, 2, X_HI + 4 * r);
   }
 
   // --- the function ---
@@ -231,37 +263,35 @@ class UnitEmitter {
     }
     used.delete(0);
     // Prologue.
+    c.opU32(Op.global_get, G_AREA).localSet(AREA);
     for (const r of used) this.reload(r);
-    c.i32Const(0)
-      .load(Op.i32_load, 2, t.area + BUDGET)
-      .localSet(BUDGET_L);
-    c.i32Const(0)
-      .load(Op.i32_load, 2, t.area + DBASE)
-      .localSet(DBASE_L);
+    c.localGet(AREA).load(Op.i32_load, 2, BUDGET).localSet(BUDGET_L);
+    c.localGet(AREA).localGet(AREA).load(Op.i32_load, 2, DBASE).op(Op.i32_add).localSet(DBASE_L);
 
     const k = plan.blocks.length;
     this.open("block"); // the epilogue's
     this.open("loop");
+    this.open("block"); // offsets without a block
     for (let i = 0; i < k; i++) this.open("block");
-    c.localGet(NEXT).brTable(
-      Array.from({ length: k }, (_, i) => i),
-      k + 1,
-    );
+    const table = new Array<number>(2048).fill(k);
+    for (const [offset, index] of plan.index) table[offset >> 1] = index;
+    c.localGet(NEXT).brTable(table, k);
     for (let i = 0; i < k; i++) {
       this.close();
       this.block(plan.blocks[i]!);
     }
+    this.close();
+    // A computed jump to an offset of the page where no block starts.
+    c.i64ConstNumber(t.vbase).localGet(NEXT).i32Const(1).op(Op.i32_shl).op(Op.i64_extend_i32_u);
+    c.op(Op.i64_add).localSet(EXIT_PC_L);
+    this.exitHere(Exit.JUMP, 0);
     this.close(); // loop: never falls through, every block ends in a branch
     this.close();
 
     // Epilogue.
     for (const r of written) this.spill(r);
-    c.i32Const(0)
-      .localGet(BUDGET_L)
-      .store(Op.i32_store, 2, t.area + BUDGET);
-    c.i32Const(0)
-      .localGet(EXIT_PC_L)
-      .store(Op.i64_store, 3, t.area + EXIT_PC);
+    c.localGet(AREA).localGet(BUDGET_L).store(Op.i32_store, 2, BUDGET);
+    c.localGet(AREA).localGet(EXIT_PC_L).store(Op.i64_store, 3, EXIT_PC);
     c.localGet(REASON);
     return c;
   }
@@ -270,11 +300,21 @@ class UnitEmitter {
     const { c, t } = this;
     const len = b.instructions.length;
     const start = t.vbase + b.start;
-    // The page's code may have changed since it was compiled.
-    c.i32Const(0).load(Op.i32_load, 2, t.versionAddress).i32Const(t.version).op(Op.i32_ne);
-    this.open("if");
-    this.exitTo(start, Exit.STALE, 0);
-    this.close();
+    this.blockStart = b.start;
+    this.selfLoop = -1;
+    // A block that branches or jumps back to its own start runs inside a `loop` of its own.
+    const end = b.instructions[len - 1]!;
+    const endMajor = majorOf(end.insn);
+    const target =
+      endMajor === 0x18
+        ? end.offset + branchOffset(end.insn)
+        : endMajor === 0x1b
+          ? end.offset + jalOffset(end.insn)
+          : -1;
+    if (target === b.start) {
+      this.selfLoop = this.level;
+      this.open("loop");
+    }
     c.localGet(BUDGET_L).i32Const(len).op(Op.i32_lt_u);
     this.open("if");
     this.exitTo(start, Exit.BUDGET, 0);
@@ -287,22 +327,24 @@ class UnitEmitter {
       const last = i === len - 1;
       const unretired = len - i;
       const major = majorOf(ins.insn);
-      if (major === 0x18) this.branch(ins.insn, pc, npc);
-      else if (major === 0x1b) this.jal(ins.insn, pc, npc);
+      if (major === 0x18) this.branch(ins.insn, pc, npc, b.start);
+      else if (major === 0x1b) this.jal(ins.insn, pc, npc, b.start);
       else if (major === 0x19) this.jalr(ins.insn, npc);
       else {
         this.instruction(ins.insn, pc, npc, unretired);
         if (last) {
           if (b.toInterpreter) this.exitTo(t.vbase + b.next, Exit.INTERPRET, 0);
-          else this.jumpTo(t.vbase + b.next);
+          else this.jumpTo(t.vbase + b.next, b.start);
         }
       }
     }
+    if (this.selfLoop >= 0) this.close();
+    this.selfLoop = -1;
   }
 
   // --- control transfer ---
 
-  private branch(insn: number, pc: number, npc: number): void {
+  private branch(insn: number, pc: number, npc: number, from: number): void {
     const c = this.c;
     const rs1 = (insn >> 15) & 31;
     const rs2 = (insn >> 20) & 31;
@@ -310,9 +352,9 @@ class UnitEmitter {
     this.x(rs2);
     c.op([Op.i64_eq, Op.i64_ne, 0, 0, Op.i64_lt_s, Op.i64_ge_s, Op.i64_lt_u, Op.i64_ge_u][(insn >> 12) & 7]!);
     this.open("if");
-    this.jumpTo(pc + branchOffset(insn));
+    this.jumpTo(pc + branchOffset(insn), from);
     this.close();
-    this.jumpTo(npc);
+    this.jumpTo(npc, from);
   }
 
   /** The link value (the next instruction's address) as a register value. */
@@ -321,13 +363,13 @@ class UnitEmitter {
     else this.c.i64ConstNumber(npc);
   }
 
-  private jal(insn: number, pc: number, npc: number): void {
+  private jal(insn: number, pc: number, npc: number, from: number): void {
     const rd = (insn >> 7) & 31;
     if (rd !== 0) {
       this.link(npc);
       this.setX(rd);
     }
-    this.jumpTo(pc + jalOffset(insn));
+    this.jumpTo(pc + jalOffset(insn), from);
   }
 
   private jalr(insn: number, npc: number): void {
@@ -344,6 +386,14 @@ class UnitEmitter {
       this.link(npc);
       this.setX(rd);
     }
+    // Inside the page: dispatch on the offset (an offset without a block leaves from there).
+    c.localGet(EXIT_PC_L).i64ConstNumber(this.t.vbase).op(Op.i64_sub).localTee(TA);
+    c.i64Const(4096, 0).op(Op.i64_lt_u);
+    this.open("if");
+    this.checkVersion(undefined);
+    c.localGet(TA).op(Op.i32_wrap_i64).i32Const(1).op(Op.i32_shr_u).localSet(NEXT);
+    this.toDispatch();
+    this.close();
     this.exitHere(Exit.JUMP, 0);
   }
 
@@ -394,12 +444,7 @@ class UnitEmitter {
         return;
       case 0x03:
         // fence
-        c.i32Const(0)
-          .i32Const(1)
-          .byte(ATOMIC_PREFIX)
-          .u32(I32_ATOMIC_RMW_ADD)
-          .u32(2)
-          .u32(this.t.area + FENCE_WORD);
+        c.localGet(AREA).i32Const(1).byte(ATOMIC_PREFIX).u32(I32_ATOMIC_RMW_ADD).u32(2).u32(FENCE_WORD);
         c.op(Op.drop);
         return;
       case 0x0b:
@@ -617,7 +662,7 @@ class UnitEmitter {
   /** Pushes whether the TLB entry at TI maps the page for an aligned access of `size`. */
   private hit(tagLo: number, tagHi: number, size: number): void {
     const c = this.c;
-    const tlb = this.t.area + TLB;
+    const tlb = TLB;
     c.localGet(TI).load(Op.i32_load, 2, tlb + tagLo * TLB_ARRAY_BYTES);
     c.localGet(LO).i32Const(-4096).op(Op.i32_and).op(Op.i32_eq);
     if (!this.rv32) {
@@ -638,7 +683,7 @@ class UnitEmitter {
   /** Pushes the host address of the access: the entry's page plus the offset. */
   private hostAddress(host: number): void {
     const c = this.c;
-    c.localGet(TI).load(Op.i32_load, 2, this.t.area + TLB + host * TLB_ARRAY_BYTES);
+    c.localGet(TI).load(Op.i32_load, 2, TLB + host * TLB_ARRAY_BYTES);
     c.localGet(LO).i32Const(4095).op(Op.i32_and).op(Op.i32_add);
   }
 
@@ -663,7 +708,7 @@ class UnitEmitter {
     c.load(fast, f3 & 3, 0);
     c.else();
     c.localGet(LO).localGet(HI).i32Const(size).call(F_LOAD).localSet(T32);
-    c.i32Const(0).load(Op.i32_load, 2, this.t.area + FAULT);
+    c.localGet(AREA).load(Op.i32_load, 2, FAULT);
     this.open("if");
     this.exitTo(pc, Exit.TRAP, unretired);
     this.close();
@@ -679,9 +724,7 @@ class UnitEmitter {
         c.op(Op.i64_extend_i32_s);
         break;
       case 3:
-        c.op(Op.i64_extend_i32_u)
-          .i32Const(0)
-          .load(Op.i64_load32_u, 2, this.t.area + LOAD_HI);
+        c.op(Op.i64_extend_i32_u).localGet(AREA).load(Op.i64_load32_u, 2, LOAD_HI);
         c.i64Const(32, 0).op(Op.i64_shl).op(Op.i64_or);
         break;
       case 4:
@@ -804,6 +847,8 @@ export function emitUnit(plan: UnitPlan, target: UnitTarget): Uint8Array {
     maximumPages: target.memoryPages,
     shared: true,
   });
+  m.importGlobal("m", "area", ValType.i32);
+  m.importGlobal("m", "version", ValType.i32);
   m.importFunction("m", "load", m.addType([ValType.i32, ValType.i32, ValType.i32], [ValType.i32]));
   m.importFunction(
     "m",

@@ -312,6 +312,7 @@ export class WasmModuleBuilder {
   private readonly imports = new WasmCode(64);
   private importCount = 0;
   private importedFuncs = 0;
+  private importedGlobals = 0;
   private readonly funcs = new WasmCode(16);
   private readonly exports = new WasmCode(64);
   private exportCount = 0;
@@ -341,6 +342,18 @@ export class WasmModuleBuilder {
     this.imports.byte(0x00).u32(typeIndex);
     this.importCount++;
     return this.importedFuncs++;
+  }
+
+  /** Imports a global of type `type` (§5.3.7 globaltype); returns its global index. */
+  importGlobal(module: string, name: string, type: ValType, mutable = false): number {
+    putName(this.imports, module);
+    putName(this.imports, name);
+    this.imports
+      .byte(0x03)
+      .byte(type)
+      .byte(mutable ? 1 : 0);
+    this.importCount++;
+    return this.importedGlobals++;
   }
 
   /**
