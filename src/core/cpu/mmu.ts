@@ -76,13 +76,14 @@ export class Tlb {
   }
 }
 
-const PTE_V = 1;
-const PTE_R = 2;
-const PTE_W = 4;
-const PTE_X = 8;
-const PTE_U = 16;
-const PTE_A = 64;
-const PTE_D = 128;
+/** Page-table entry bits (privileged spec §4.3.1). */
+export const PTE_V = 1;
+export const PTE_R = 2;
+export const PTE_W = 4;
+export const PTE_X = 8;
+export const PTE_U = 16;
+export const PTE_A = 64;
+export const PTE_D = 128;
 
 const pageFaultCause = [Exception.LoadPageFault, Exception.StorePageFault, Exception.InstructionPageFault];
 const accessFaultCause = [

@@ -192,7 +192,10 @@ export class Vcpu implements Firmware {
     if (ran === 0 && h.waitingForInterrupt) return "idle";
     const state = shared.load(this.id, Slot.HSM);
     if (state === HartState.STOPPED) return "stopped";
-    if (state === HartState.SUSPENDED) return "idle";
+    // A hart that suspended with its wake-up already pending (a timer that fired while it
+    // got there) resumes now: the runner sleeps an idle vCPU with STIP raised until something
+    // else wakes it, which for a suspended hart may be never.
+    if (state === HartState.SUSPENDED) return this.wakeFromSuspend() ? "ran" : "idle";
     return "ran";
   }
 

@@ -55,6 +55,8 @@ test("ferry run boots a bare-metal program and exits with its status", () => {
   }
   const r = ferry("run", "--machine", "bare", "--harts", "4", "--memory", "64M", "--xlen", "64", SMOKE64);
   assert.deepEqual([r.status, r.stdout], [0, "PASS\n"]);
+  const interpreted = ferry("run", "--machine", "bare", "--no-jit", SMOKE32);
+  assert.deepEqual([interpreted.status, interpreted.stdout], [0, "PASS\n"]);
 });
 
 test("ferry run feeds stdin to the guest's UART", () => {

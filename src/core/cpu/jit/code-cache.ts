@@ -73,7 +73,7 @@ interface CompiledUnit {
 /** Modules compiled on this thread, by what they were compiled from (`moduleFor`). */
 const modules = new Map<string, CompiledUnit>();
 /** Modules kept at most; the oldest go first. */
-const MAX_MODULES = 4096;
+const MAX_MODULES = 1024;
 
 interface Heat {
   readonly vbase: number;

@@ -28,6 +28,7 @@ import { Csr } from "../csr-numbers.js";
 import { Hart, type HartOptions } from "../hart.js";
 import { captureHartState, type HartState, SAVED_CSRS } from "../hart-state.js";
 import { Exception, Priv } from "../interrupts.js";
+import { PTE_A, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X } from "../mmu.js";
 import { expandCompressed } from "../rvc.js";
 import {
   CODE_BASE,
@@ -128,14 +129,6 @@ function handlerCode(xlen: 32 | 64): Uint8Array {
   for (const [i, w] of words.entries()) view.setUint32(4 * i, w, true);
   return bytes;
 }
-
-const PTE_V = 1;
-const PTE_R = 2;
-const PTE_W = 4;
-const PTE_X = 8;
-const PTE_U = 16;
-const PTE_A = 64;
-const PTE_D = 128;
 
 /**
  * Builds Sv39 (RV64) or Sv32 (RV32) tables for the paged mode; returns satp's (lo, hi).

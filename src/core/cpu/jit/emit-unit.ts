@@ -108,6 +108,24 @@ const TLB_W_TAG_LO = 3;
 const TLB_W_TAG_HI = 4;
 const TLB_W_HOST = 5;
 
+/**
+ * The OP forms that are one or two i64 instructions, keyed by funct7 << 3 | funct3; `narrow`:
+ * RV32 sign-extends the result from bit 31 (shifts on RV32 are emitted apart, as 32-bit ones).
+ */
+const OP_FORMS = new Map<number, { readonly ops: readonly number[]; readonly narrow: boolean }>([
+  [0x000, { ops: [Op.i64_add], narrow: true }],
+  [0x100, { ops: [Op.i64_sub], narrow: true }],
+  [0x001, { ops: [Op.i64_shl], narrow: false }],
+  [0x002, { ops: [Op.i64_lt_s, Op.i64_extend_i32_u], narrow: false }],
+  [0x003, { ops: [Op.i64_lt_u, Op.i64_extend_i32_u], narrow: false }],
+  [0x004, { ops: [Op.i64_xor], narrow: false }],
+  [0x005, { ops: [Op.i64_shr_u], narrow: false }],
+  [0x105, { ops: [Op.i64_shr_s], narrow: false }],
+  [0x006, { ops: [Op.i64_or], narrow: false }],
+  [0x007, { ops: [Op.i64_and], narrow: false }],
+  [0x008, { ops: [Op.i64_mul], narrow: true }],
+]);
+
 /** Emits the body of `run` for one unit. */
 class UnitEmitter {
   readonly c = new WasmCode(4096);
@@ -534,48 +552,12 @@ class UnitEmitter {
       this.setX(rd);
       return;
     }
+    const form = OP_FORMS.get(key);
+    if (form === undefined) throw new Error(`emit-unit: OP 0x${key.toString(16)} is not compilable`);
     this.x(rs1);
     this.x(rs2);
-    switch (key) {
-      case 0x000:
-        c.op(Op.i64_add);
-        this.narrow();
-        break;
-      case 0x100:
-        c.op(Op.i64_sub);
-        this.narrow();
-        break;
-      case 0x001:
-        c.op(Op.i64_shl);
-        break;
-      case 0x002:
-        c.op(Op.i64_lt_s).op(Op.i64_extend_i32_u);
-        break;
-      case 0x003:
-        c.op(Op.i64_lt_u).op(Op.i64_extend_i32_u);
-        break;
-      case 0x004:
-        c.op(Op.i64_xor);
-        break;
-      case 0x005:
-        c.op(Op.i64_shr_u);
-        break;
-      case 0x105:
-        c.op(Op.i64_shr_s);
-        break;
-      case 0x006:
-        c.op(Op.i64_or);
-        break;
-      case 0x007:
-        c.op(Op.i64_and);
-        break;
-      case 0x008:
-        c.op(Op.i64_mul);
-        this.narrow();
-        break;
-      default:
-        throw new Error(`emit-unit: OP 0x${key.toString(16)} is not compilable`);
-    }
+    for (const op of form.ops) c.op(op);
+    if (form.narrow) this.narrow();
     this.setX(rd);
   }
 
