@@ -168,7 +168,12 @@ export function executeAtomic(h: Hart, insn: number): void {
   }
   if (op !== LR) {
     ram.dirty.mark(paddr - ram.base);
-    if (ram.codeWritten(paddr - ram.base)) h.codeWritten = true;
+    const versions = ram.codeVersions;
+    const page = (paddr - ram.base) >>> 12;
+    if (versions !== undefined && (versions[page]! & 1) !== 0) {
+      Atomics.add(versions, page, 2); // compiled copies of this page are stale (cpu/jit)
+      h.codeWritten = true;
+    }
   }
   if (rd !== 0) {
     h.xlo[rd] = resultLo;

@@ -23,7 +23,7 @@ import { Csr } from "./csr-numbers.js";
 import { TLB, X_HI, X_LO } from "./hart-area.js";
 import { div32, div64, lt64, ltu64, mul64, mulh32, mulh64, type Pair, sar64, shl64, shr64 } from "./int64.js";
 import { Exception, Irq, Priv, type PrivLevel } from "./interrupts.js";
-import { CodeCache, HOT } from "./jit/code-cache.js";
+import { CodeCache } from "./jit/code-cache.js";
 import { Exit } from "./jit/jit-abi.js";
 import { dataPriv, fetchSlow, loadSlow, raise, storeSlow, TLB_MASK, Tlb, tlbSet } from "./mmu.js";
 import { enterTrap, executePrivileged, pendingInterrupt } from "./privileged.js";
@@ -144,8 +144,9 @@ export class Hart {
     }
     this.hiMask = options.xlen === 64 ? -1 : 0;
     this.rvc = compressedTable(options.xlen);
-    const jit = options.jit ?? false;
-    this.jit = jit === false ? undefined : CodeCache.for(this, jit === true ? HOT : jit.hot);
+    const jit = options.jit;
+    this.jit =
+      jit === true ? CodeCache.for(this) : typeof jit === "object" ? CodeCache.for(this, jit.hot) : undefined;
   }
 
   setPc(value: number): void {

@@ -256,7 +256,12 @@ function writePhys(h: Hart, paddr: number, size: number, value: number, vaddr: n
     else if (size === 4 && (off & 3) === 0) ram.i32[off >> 2] = value;
     else for (let i = 0; i < size; i++) ram.u8[off + i] = value >>> (8 * i);
     ram.dirty.mark(off);
-    if (ram.codeWritten(off)) h.codeWritten = true;
+    const versions = ram.codeVersions;
+    if (versions !== undefined && (versions[off >>> 12]! & 1) !== 0) {
+      // Compiled copies of this page's code are stale now (cpu/jit/code-cache.ts).
+      Atomics.add(versions, off >>> 12, 2);
+      h.codeWritten = true;
+    }
     return;
   }
   const region = h.bus.findDevice(paddr);

@@ -49,13 +49,13 @@ export class DirtyLog {
   enable(): void {
     for (let i = 0; i < this.bits.length; i++) Atomics.store(this.bits, i, 0);
     Atomics.store(this.control, 0, 1);
-    this.newEpoch();
+    Atomics.add(this.control, 1, 1);
   }
 
   /**
-   * Starts a new epoch: every hart drops its cached write entries at its next slice. A harvest
-   * does, and so does the JIT when a page starts holding compiled code, whose stores must all
-   * take the slow path from then on.
+   * Starts a new epoch without harvesting: every hart drops its cached write entries at its
+   * next slice. The JIT uses it when a page starts holding compiled code, whose stores must
+   * all take the slow path from then on.
    */
   newEpoch(): void {
     Atomics.add(this.control, 1, 1);
@@ -109,7 +109,7 @@ export class DirtyLog {
       }
     }
     if (start >= 0) runs.push([start, count]);
-    this.newEpoch();
+    Atomics.add(this.control, 1, 1);
     return runs;
   }
 }

@@ -63,11 +63,12 @@ export class GuestMemory {
   readonly wasm: WasmMemory | undefined;
   /** How many hart areas follow RAM. */
   readonly harts: number;
+  /** Byte offset of the code-version words (one per page), or -1 without `wasm`. */
+  readonly codeVersionsOffset: number;
   /**
-   * The code-version word of each page (at byte offset `size` of the buffer), when code can
-   * be compiled: bit 0 set once some hart has compiled code from the page (its stores then
-   * never go through a write TLB entry), and bumped by 2 by each store to such a page
-   * (`codeWritten`) so that compiled copies go stale.
+   * The code-version word of each page, when code can be compiled: bit 0 set once some hart
+   * has compiled code from the page (its stores then never go through a write TLB entry),
+   * and bumped by 2 by each store to such a page (cpu/mmu.ts) so compiled copies go stale.
    */
   readonly codeVersions: Int32Array | undefined;
   /** Byte offset of hart 0's area; hart h's is HART_AREA_SIZE × h further. */
@@ -83,7 +84,8 @@ export class GuestMemory {
     this.buffer = buffer;
     this.wasm = share.wasm;
     this.harts = share.wasm === undefined ? 0 : share.harts;
-    this.hartAreaBase = hartAreaBaseFor(size);
+    this.codeVersionsOffset = share.wasm === undefined ? -1 : size;
+    this.hartAreaBase = alignPage(size + 4 * (size >>> PAGE_SHIFT));
     if (this.hartAreaBase + this.harts * HART_AREA_SIZE > buffer.byteLength) {
       throw new RangeError("guest memory buffer too small for its hart areas");
     }
@@ -95,19 +97,9 @@ export class GuestMemory {
     this.i64 = new BigInt64Array(buffer, 0, size >>> 3);
     this.dirty = dirtyLog ?? new DirtyLog(size >>> PAGE_SHIFT);
     this.codeVersions =
-      share.wasm === undefined ? undefined : new Int32Array(buffer, size, size >>> PAGE_SHIFT);
-  }
-
-  /**
-   * Called after a write to RAM at byte `offset` (the store slow path, AMOs): when the page
-   * holds compiled code, makes every compiled copy of it stale and returns true.
-   */
-  codeWritten(offset: number): boolean {
-    const versions = this.codeVersions;
-    const page = offset >>> PAGE_SHIFT;
-    if (versions === undefined || (versions[page]! & 1) === 0) return false;
-    Atomics.add(versions, page, 2);
-    return true;
+      share.wasm === undefined
+        ? undefined
+        : new Int32Array(buffer, this.codeVersionsOffset, size >>> PAGE_SHIFT);
   }
 
   /**
@@ -116,7 +108,7 @@ export class GuestMemory {
    */
   static allocate(base: number, size: number, harts = 1): GuestMemory {
     const api = webAssembly();
-    const total = hartAreaBaseFor(size) + harts * HART_AREA_SIZE;
+    const total = alignPage(size + 4 * (size >>> PAGE_SHIFT)) + harts * HART_AREA_SIZE;
     if (api !== undefined && total <= MAX_WASM_BYTES && size % PAGE_SIZE === 0) {
       try {
         const pages = Math.ceil(total / WASM_PAGE_SIZE);
@@ -184,6 +176,4 @@ export class GuestMemory {
   }
 }
 
-/** Where hart areas start after `size` bytes of RAM and its code-version words. */
-const hartAreaBaseFor = (size: number): number =>
-  Math.ceil((size + 4 * (size >>> PAGE_SHIFT)) / PAGE_SIZE) * PAGE_SIZE;
+const alignPage = (n: number): number => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;

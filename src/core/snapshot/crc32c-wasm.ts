@@ -21,27 +21,33 @@
  * its JavaScript loop.
  */
 
-import { type WasmMemory, webAssembly } from "../memory/webassembly.js";
-
 const TABLES_SIZE = 16 * 1024;
 /** Bytes copied in and checksummed per call: a multiple of 16. */
 export const STAGE_SIZE = 64 * 1024;
 const MEMORY_PAGES = 2; // 128 KiB ≥ TABLES_SIZE + STAGE_SIZE
+
+/** The little of the WebAssembly JS API used here (the project's lib settings do not declare it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (
+    module: object,
+    imports: object,
+  ) => {
+    exports: { memory?: { buffer: ArrayBuffer }; step?: (c: number, start: number, end: number) => number };
+  };
+}
 
 /** The inverted running CRC of `data` (whole 16-byte steps only) continuing from inverted `c`. */
 export type Crc32cSteps = (c: number, data: Uint8Array) => number;
 
 /** The WebAssembly loop over `tables` (crc32c.ts's), or undefined where WebAssembly is unavailable. */
 export function createWasmCrc32c(tables: Int32Array): Crc32cSteps | undefined {
-  const api = webAssembly();
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
   if (api === undefined || tables.length * 4 !== TABLES_SIZE) return undefined;
   let step: (c: number, start: number, end: number) => number;
   let stage: Uint8Array;
   try {
-    const exports = new api.Instance(new api.Module(assemble()), {}).exports as {
-      memory?: WasmMemory;
-      step?: (c: number, start: number, end: number) => number;
-    };
+    const { exports } = new api.Instance(new api.Module(assemble()), {});
     if (exports.memory === undefined || exports.step === undefined) return undefined;
     new Int32Array(exports.memory.buffer, 0, tables.length).set(tables);
     stage = new Uint8Array(exports.memory.buffer, TABLES_SIZE, STAGE_SIZE);

@@ -43,17 +43,15 @@ export const HOT = 32;
 const MISSES_TO_RECOMPILE = 32;
 /** Times a page's code may change under its units; after that the page stays interpreted. */
 const MAX_REWRITES = 8;
-/** What a unit knows of an offset of its page (`Unit.entries`). */
-const UNKNOWN = 0;
-const COMPILED = 1;
-/** Its first instruction is one the interpreter runs. */
-const INTERPRETED = 2;
+/** A unit's entry for an offset whose first instruction the interpreter runs. */
+const INTERPRETED = -2;
 
 interface Unit {
   readonly vbase: number;
   readonly version: number;
-  /** UNKNOWN, COMPILED or INTERPRETED by half-word offset in the page. */
-  readonly entries: Uint8Array;
+  /** Block index by half-word offset in the page; -1 none yet, INTERPRETED for an offset
+   * whose first instruction compiled code does not run. */
+  readonly entries: Int16Array;
   /** The entry points it was compiled from, and offsets offered since that it lacks. */
   readonly wanted: Set<number>;
   /** Runs from the block at a half-word offset of the page. */
@@ -164,7 +162,7 @@ export class CodeCache {
   }
 
   /** A cache for `h`, or undefined when its memory cannot run compiled code. */
-  static for(h: Hart, hot: number): CodeCache | undefined {
+  static for(h: Hart, hot = HOT): CodeCache | undefined {
     const api = webAssembly();
     if (api === undefined || h.area < 0 || h.mem.wasm === undefined || h.mem.codeVersions === undefined) {
       return undefined;
@@ -196,14 +194,15 @@ export class CodeCache {
       unit = this.warm(page, vbase, host, offset);
       if (unit === undefined) return -1;
     }
-    const known = unit.entries[offset >> 1]!;
-    if (known !== COMPILED) {
-      if (known === INTERPRETED) return -1;
+    let block = unit.entries[offset >> 1]!;
+    if (block < 0) {
+      if (block === INTERPRETED) return -1;
       unit.wanted.add(offset);
       if (++unit.misses < Math.min(this.hot, MISSES_TO_RECOMPILE)) return -1;
       this.remove(page, unit);
       unit = this.compile(page, vbase, host, unit.wanted, unit.rewrites);
-      if (unit.entries[offset >> 1] !== COMPILED) return -1;
+      block = unit.entries[offset >> 1]!;
+      if (block < 0) return -1;
     }
     const words = this.words;
     words[BUDGET >> 2] = budget;
@@ -275,9 +274,9 @@ export class CodeCache {
     }
     const version = Atomics.load(versions, page);
     const compiled = this.moduleFor(page, vbase, host, wanted);
-    const entries = new Uint8Array(2048).fill(UNKNOWN);
+    const entries = new Int16Array(2048).fill(-1);
     for (const offset of compiled.wanted) entries[offset >> 1] = INTERPRETED;
-    for (const offset of compiled.index.keys()) entries[offset >> 1] = COMPILED;
+    for (const [offset, index] of compiled.index) entries[offset >> 1] = index;
     let run: (entry: number) => number = () => -1;
     if (compiled.module !== undefined) {
       const imports = { m: { ...this.imports.m, area: h.area, version } };
@@ -306,7 +305,7 @@ export class CodeCache {
   private moduleFor(page: number, vbase: number, host: number, wanted: Set<number>): CompiledUnit {
     const h = this.h;
     const code = h.mem.i32.subarray(host >> 2, (host >> 2) + 1024);
-    const versionAddress = this.versions.byteOffset + page * 4;
+    const versionAddress = h.mem.codeVersionsOffset + page * 4;
     const key = `${h.xlen} ${this.memoryPages} ${versionAddress} ${vbase} ${hashWords(code)}`;
     const known = modules.get(key);
     const same = known !== undefined && equalWords(known.code, code);

@@ -34,6 +34,7 @@ import {
   CODE_BASE,
   CODE_LIMIT,
   DATA_BASE,
+  enc,
   HANDLER_BASE,
   HOLE_PAGE,
   PAGE,
@@ -44,7 +45,6 @@ import {
   READ_ONLY_PAGE,
   USER_PAGE,
 } from "./random-program.js";
-import { enc } from "./rv-encode.js";
 
 export type Mode = "machine" | "supervisor";
 export type HartFactory = (options: HartOptions) => Hart;

@@ -30,8 +30,7 @@ import {
   runProgram,
   traceProgram,
 } from "./differential.fixture.js";
-import { DATA_BASE, HANDLER_BASE, randomProgram } from "./random-program.js";
-import { cenc, enc } from "./rv-encode.js";
+import { cenc, DATA_BASE, enc, HANDLER_BASE, randomProgram } from "./random-program.js";
 
 /**
  * The engine under test: the JIT, compiling every page at its first entry so that as much as

@@ -34,16 +34,8 @@
  */
 import { TLB, X_HI, X_LO } from "../hart-area.js";
 import { TLB_ARRAY_BYTES } from "../mmu.js";
-import { addArithmetic } from "./arithmetic.js";
 import { BUDGET, DBASE, EXIT_PC, Exit, FAULT, FENCE_WORD, LOAD_HI } from "./jit-abi.js";
-import {
-  branchOffset,
-  jalOffset,
-  majorOf,
-  type PlannedBlock,
-  registersOf,
-  type UnitPlan,
-} from "./plan-unit.js";
+import { branchOffset, jalOffset, majorOf, type PlannedBlock, type UnitPlan } from "./plan-unit.js";
 import { BlockType, Op, ValType, WasmCode, WasmModuleBuilder } from "./wasm-encoder.js";
 
 /**
@@ -92,15 +84,15 @@ const LOCALS: ValType[] = [
   ...Array<ValType>(31).fill(ValType.i64),
 ];
 
-/** Indices of the functions `run` calls: the three imports and arithmetic.ts's helpers. */
-interface Functions {
-  readonly load: number;
-  readonly store: number;
-  readonly amo: number;
-  readonly mulhu: number;
-  /** div, divu, rem, remu. */
-  readonly divisions: readonly number[];
-}
+// Function indices: the three imports, then the helpers below, then `run`.
+const F_LOAD = 0;
+const F_STORE = 1;
+const F_AMO = 2;
+const F_MULHU = 3;
+const F_DIV = 4;
+const F_DIVU = 5;
+const F_REM = 6;
+const F_REMU = 7;
 // Imported globals.
 const G_AREA = 0;
 const G_VERSION = 1;
@@ -147,7 +139,6 @@ class UnitEmitter {
   constructor(
     private readonly plan: UnitPlan,
     private readonly t: UnitTarget,
-    private readonly f: Functions,
   ) {
     this.rv32 = t.xlen === 32;
   }
@@ -280,17 +271,15 @@ class UnitEmitter {
     const written = new Set<number>();
     for (const b of plan.blocks) {
       for (const { insn } of b.instructions) {
-        const { reads, write } = registersOf(insn);
-        for (const r of reads) used.add(r);
-        // A register written is loaded too: an exit before the write stores it back unchanged.
-        if (write !== undefined) {
-          used.add(write);
-          written.add(write);
+        const rd = (insn >> 7) & 31;
+        used.add((insn >> 15) & 31).add((insn >> 20) & 31);
+        if (rd !== 0) {
+          used.add(rd);
+          written.add(rd);
         }
       }
     }
     used.delete(0);
-    written.delete(0);
     // Prologue.
     c.opU32(Op.global_get, G_AREA).localSet(AREA);
     for (const r of used) this.reload(r);
@@ -554,11 +543,11 @@ class UnitEmitter {
       const signed = (key & 1) === 0;
       if (rv32) {
         this.divOperands(rs1, rs2, signed);
-        c.call(this.f.divisions[key - 0x00c]!).op(Op.i64_extend32_s);
+        c.call([F_DIV, F_DIVU, F_REM, F_REMU][key - 0x00c]!).op(Op.i64_extend32_s);
       } else {
         this.x(rs1);
         this.x(rs2);
-        c.call(this.f.divisions[key - 0x00c]!);
+        c.call([F_DIV, F_DIVU, F_REM, F_REMU][key - 0x00c]!);
       }
       this.setX(rd);
       return;
@@ -600,7 +589,7 @@ class UnitEmitter {
     c.localSet(TA);
     this.x(rs2);
     c.localSet(TB);
-    c.localGet(TA).localGet(TB).call(this.f.mulhu);
+    c.localGet(TA).localGet(TB).call(F_MULHU);
     if (f3 !== 3) {
       c.localGet(TA).i64Const(63, 0).op(Op.i64_shr_s).localGet(TB).op(Op.i64_and).op(Op.i64_sub);
     }
@@ -616,7 +605,7 @@ class UnitEmitter {
     if (key >= 0x00c && key <= 0x00f) {
       const signed = (key & 1) === 0;
       this.divOperands(rs1, rs2, signed);
-      c.call(this.f.divisions[key - 0x00c]!).op(Op.i64_extend32_s);
+      c.call([F_DIV, F_DIVU, F_REM, F_REMU][key - 0x00c]!).op(Op.i64_extend32_s);
       this.setX(rd);
       return;
     }
@@ -700,7 +689,7 @@ class UnitEmitter {
     ][f3]!;
     c.load(fast, f3 & 3, 0);
     c.else();
-    c.localGet(LO).localGet(HI).i32Const(size).call(this.f.load).localSet(T32);
+    c.localGet(LO).localGet(HI).i32Const(size).call(F_LOAD).localSet(T32);
     c.localGet(AREA).load(Op.i32_load, 2, FAULT);
     this.open("if");
     this.exitTo(pc, Exit.TRAP, unretired);
@@ -737,7 +726,7 @@ class UnitEmitter {
     const c = this.c;
     const rd = (insn >> 7) & 31;
     for (const r of [(insn >> 15) & 31, (insn >> 20) & 31]) if (r !== 0) this.spill(r);
-    c.i32Const(insn).call(this.f.amo).localTee(T32);
+    c.i32Const(insn).call(F_AMO).localTee(T32);
     this.open("if");
     c.localGet(T32).i32Const(1).op(Op.i32_eq);
     this.open("if");
@@ -766,7 +755,7 @@ class UnitEmitter {
     this.x32(rs2);
     this.x(rs2);
     c.i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
-    c.call(this.f.store).localTee(T32);
+    c.call(F_STORE).localTee(T32);
     this.open("if");
     c.localGet(T32).i32Const(1).op(Op.i32_eq);
     this.open("if");
@@ -782,6 +771,56 @@ class UnitEmitter {
   }
 }
 
+/** The helpers every module carries: 64-bit high multiply and RISC-V's total division. */
+function addHelpers(m: WasmModuleBuilder): void {
+  const binary = m.addType([ValType.i64, ValType.i64], [ValType.i64]);
+  const A = 0;
+  const B = 1;
+  // mulhu: the high 64 bits of the unsigned 128-bit product, from 32-bit halves.
+  const h = new WasmCode(128);
+  const [A0, A1, B0, B1, P01, P10] = [2, 3, 4, 5, 6, 7];
+  h.localGet(A).i64Const(-1, 0).op(Op.i64_and).localSet(A0);
+  h.localGet(A).i64Const(32, 0).op(Op.i64_shr_u).localSet(A1);
+  h.localGet(B).i64Const(-1, 0).op(Op.i64_and).localSet(B0);
+  h.localGet(B).i64Const(32, 0).op(Op.i64_shr_u).localSet(B1);
+  h.localGet(A0).localGet(B1).op(Op.i64_mul).localSet(P01);
+  h.localGet(A1).localGet(B0).op(Op.i64_mul).localSet(P10);
+  // high = a1*b1 + p01>>32 + p10>>32 + ((a0*b0)>>32 + (p01 & M) + (p10 & M)) >> 32
+  h.localGet(A1).localGet(B1).op(Op.i64_mul);
+  h.localGet(P01).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i64_add);
+  h.localGet(P10).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i64_add);
+  h.localGet(A0).localGet(B0).op(Op.i64_mul).i64Const(32, 0).op(Op.i64_shr_u);
+  h.localGet(P01).i64Const(-1, 0).op(Op.i64_and).op(Op.i64_add);
+  h.localGet(P10).i64Const(-1, 0).op(Op.i64_and).op(Op.i64_add);
+  h.i64Const(32, 0).op(Op.i64_shr_u).op(Op.i64_add);
+  m.addFunction(binary, Array<ValType>(6).fill(ValType.i64), h);
+
+  // div: x/0 = -1; MIN/-1 = MIN (wasm would trap on both).
+  const d = new WasmCode(64);
+  d.localGet(B).op(Op.i64_eqz).if(BlockType.i64).i64Const(-1, -1).else();
+  d.localGet(A)
+    .i64Const(0, -0x80000000)
+    .op(Op.i64_eq)
+    .localGet(B)
+    .i64Const(-1, -1)
+    .op(Op.i64_eq)
+    .op(Op.i32_and);
+  d.if(BlockType.i64).localGet(A).else().localGet(A).localGet(B).op(Op.i64_div_s).end().end();
+  m.addFunction(binary, [], d);
+  // divu: x/0 = all ones.
+  const du = new WasmCode(32);
+  du.localGet(B).op(Op.i64_eqz).if(BlockType.i64).i64Const(-1, -1).else();
+  du.localGet(A).localGet(B).op(Op.i64_div_u).end();
+  m.addFunction(binary, [], du);
+  // rem and remu: x%0 = x (wasm's rem_s gives 0 for MIN % -1 without trapping, as RISC-V wants).
+  for (const op of [Op.i64_rem_s, Op.i64_rem_u]) {
+    const r = new WasmCode(32);
+    r.localGet(B).op(Op.i64_eqz).if(BlockType.i64).localGet(A).else();
+    r.localGet(A).localGet(B).op(op).end();
+    m.addFunction(binary, [], r);
+  }
+}
+
 /** The module for `plan`, exporting `run(entry) -> exit reason`. */
 export function emitUnit(plan: UnitPlan, target: UnitTarget): Uint8Array {
   const m = new WasmModuleBuilder();
@@ -792,14 +831,19 @@ export function emitUnit(plan: UnitPlan, target: UnitTarget): Uint8Array {
   });
   m.importGlobal("m", "area", ValType.i32);
   m.importGlobal("m", "version", ValType.i32);
-  const i32 = ValType.i32;
-  const functions: Functions = {
-    load: m.importFunction("m", "load", m.addType([i32, i32, i32], [i32])),
-    store: m.importFunction("m", "store", m.addType([i32, i32, i32, i32, i32], [i32])),
-    amo: m.importFunction("m", "amo", m.addType([i32], [i32])),
-    ...addArithmetic(m),
-  };
-  const run = m.addFunction(m.addType([i32], [i32]), LOCALS, new UnitEmitter(plan, target, functions).emit());
+  m.importFunction("m", "load", m.addType([ValType.i32, ValType.i32, ValType.i32], [ValType.i32]));
+  m.importFunction(
+    "m",
+    "store",
+    m.addType([ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32], [ValType.i32]),
+  );
+  m.importFunction("m", "amo", m.addType([ValType.i32], [ValType.i32]));
+  addHelpers(m);
+  const run = m.addFunction(
+    m.addType([ValType.i32], [ValType.i32]),
+    LOCALS,
+    new UnitEmitter(plan, target).emit(),
+  );
   m.exportFunction("run", run);
   return m.build();
 }

@@ -107,36 +107,6 @@ export function compilable(insn: number, xlen: 32 | 64): boolean {
   }
 }
 
-/**
- * The registers a compilable instruction reads and writes (x0 included when named), by its
- * format: the fields of U/J/B/S-type immediates are not registers.
- */
-export function registersOf(insn: number): { reads: number[]; write: number | undefined } {
-  const rd = (insn >> 7) & 31;
-  const rs1 = (insn >> 15) & 31;
-  const rs2 = (insn >> 20) & 31;
-  switch (majorOf(insn)) {
-    case OPCODE_LUI:
-    case OPCODE_AUIPC:
-    case OPCODE_JAL:
-      return { reads: [], write: rd };
-    case OPCODE_JALR:
-    case OPCODE_LOAD:
-    case OPCODE_OP_IMM:
-    case OPCODE_OP_IMM_32:
-      return { reads: [rs1], write: rd };
-    case OPCODE_OP:
-    case OPCODE_OP_32:
-    case OPCODE_AMO:
-      return { reads: [rs1, rs2], write: rd };
-    case OPCODE_BRANCH:
-    case OPCODE_STORE:
-      return { reads: [rs1, rs2], write: undefined };
-    default: // fence
-      return { reads: [], write: undefined };
-  }
-}
-
 /** Sign-extended B-type immediate. */
 export const branchOffset = (insn: number): number =>
   ((insn >> 31) << 12) |

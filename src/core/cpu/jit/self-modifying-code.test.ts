@@ -10,7 +10,7 @@ import { test } from "node:test";
 import { AddressSpace } from "../../memory/address-space.js";
 import { GuestMemory } from "../../memory/guest-memory.js";
 import { Hart } from "../hart.js";
-import { enc } from "./rv-encode.js";
+import { enc } from "./random-program.js";
 
 const RAM = 0x8000_0000;
 const OP_IMM = 0x13;
