@@ -10,7 +10,8 @@
  *   bound      a thread bound to every other online CPU (the only one with one) must
  *              only ever run there and keep running.
  *   memwriter  one thread per CPU; together they dirty rate= pages per second across
- *              wset= pages after the kernel image, each write read back.
+ *              wset= pages after the kernel image, each write read back (each thread
+ *              writes words of its own, so a mismatch is a lost write, never a race).
  *   idle       nothing: the CPUs sleep in wfi between verdict lines (a guest whose only
  *              pending event is a timer, for migration benchmarks).
  */
@@ -209,7 +210,10 @@ static void memwriter(void *arg) {
     for (uint32 k = 0; k < due; k++) {
       uint64 v = work_rand(&x);
       uint32 page = (uint32)(v >> 32) % mwpages;
-      volatile uint64 *p = (volatile uint64 *)(mwbase + page * PGSIZE) + ((v >> 8) & 511);
+      /* Each thread owns the words w with w % mwthreads == i: another thread's write between
+       * this store and its read-back would otherwise be counted as a lost write. */
+      uint32 word = (uint32)(v >> 8) % (512 / mwthreads) * mwthreads + i;
+      volatile uint64 *p = (volatile uint64 *)(mwbase + page * PGSIZE) + word;
       *p = v;
       if (*p != v)
         mwbad++;
