@@ -25,7 +25,7 @@ import { div32, div64, lt64, ltu64, mul64, mulh32, mulh64, type Pair, sar64, shl
 import { Exception, Irq, Priv, type PrivLevel } from "./interrupts.js";
 import { CodeCache } from "./jit/code-cache.js";
 import { Exit } from "./jit/jit-abi.js";
-import { dataPriv, fetchSlow, loadSlow, raise, storeSlow, TLB_MASK, Tlb, tlbSet } from "./mmu.js";
+import { dataPriv, fetchSlow, loadSlow, raise, storeSlow, TLB_ENTRY_WORDS, TLB_MASK, Tlb, tlbSet } from "./mmu.js";
 import { enterTrap, executePrivileged, pendingInterrupt } from "./privileged.js";
 import { compressedTable } from "./rvc.js";
 import { TRAP } from "./trap-signal.js";
@@ -217,12 +217,8 @@ export class Hart {
     const rv32 = this.xlen === 32;
     const hiMask = this.hiMask;
     const tlb = this.tlb;
-    const rTagLo = tlb.rTagLo;
-    const rTagHi = tlb.rTagHi;
-    const rHost = tlb.rHost;
-    const wTagLo = tlb.wTagLo;
-    const wTagHi = tlb.wTagHi;
-    const wHost = tlb.wHost;
+    const tr = tlb.r;
+    const tw = tlb.w;
     const r = this.scratch;
     const jit = this.jit;
     const jitOn = jit !== undefined;
@@ -304,9 +300,9 @@ export class Hart {
               const s = (xlo[rs1]! >>> 0) + (imm >>> 0);
               const alo = s | 0;
               const ahi = (xhi[rs1]! + (imm >> 31) + (s > 0xffffffff ? 1 : 0)) & hiMask;
-              const ti = dBase + ((alo >>> 12) & TLB_MASK);
-              const hit = rTagLo[ti] === (alo & -4096) && rTagHi[ti] === ahi;
-              const h = rHost[ti]! + (alo & 4095);
+              const ti = (dBase + ((alo >>> 12) & TLB_MASK)) * TLB_ENTRY_WORDS;
+              const hit = tr[ti] === (alo & -4096) && tr[ti + 1] === ahi;
+              const h = (tr[ti + 2]! + alo) | 0;
               let vlo: number;
               let vhi: number;
               switch (f3) {
@@ -360,9 +356,9 @@ export class Hart {
               const ahi = (xhi[rs1]! + (imm >> 31) + (s > 0xffffffff ? 1 : 0)) & hiMask;
               const rs2 = (insn >> 20) & 31;
               const vlo = xlo[rs2]!;
-              const ti = dBase + ((alo >>> 12) & TLB_MASK);
-              const hit = wTagLo[ti] === (alo & -4096) && wTagHi[ti] === ahi;
-              const h = wHost[ti]! + (alo & 4095);
+              const ti = (dBase + ((alo >>> 12) & TLB_MASK)) * TLB_ENTRY_WORDS;
+              const hit = tw[ti] === (alo & -4096) && tw[ti + 1] === ahi;
+              const h = (tw[ti + 2]! + alo) | 0;
               switch (f3) {
                 case 0: // sb
                   if (hit) mu8[h] = vlo;

@@ -24,7 +24,12 @@ import { TRAP } from "./trap-signal.js";
 
 export const TLB_ENTRIES = 256;
 export const TLB_MASK = TLB_ENTRIES - 1;
-const INVALID_TAG = 1; // real tags have their low 12 bits clear, so this never matches
+/**
+ * The tag of an empty entry. Real tags have their low 12 bits clear, and an address masked
+ * for a lookup keeps at most its low 3 (the alignment bits compiled code folds into the
+ * compare), so bit 11 never matches either.
+ */
+export const INVALID_TAG = 0x800;
 
 export const ACCESS_READ = 0;
 export const ACCESS_WRITE = 1;
@@ -36,44 +41,47 @@ const TWO32 = 4294967296;
 /** Index of a privilege level's TLB set: U = 0, S = 256, M = 512. */
 export const tlbSet = (priv: number): number => (priv === Priv.M ? 2 : priv) * TLB_ENTRIES;
 
-/** Bytes of each of the TLB's six arrays. */
-export const TLB_ARRAY_BYTES = 3 * TLB_ENTRIES * 4;
+/**
+ * Words per TLB entry: the virtual page's low word (`vaddr & -4096`), its high word (RV32:
+ * 0), the addend (host byte offset of the page minus the low tag, wrapping: an access's host
+ * offset is `(addend + vaddr_lo) | 0`) and an unused word. Tags side by side let compiled
+ * code compare an RV64 page with one 64-bit load.
+ */
+export const TLB_ENTRY_WORDS = 4;
+/** Bytes of each of the TLB's two tables (three sets of TLB_ENTRIES entries). */
+export const TLB_TABLE_BYTES = 3 * TLB_ENTRIES * TLB_ENTRY_WORDS * 4;
 
 export class Tlb {
-  readonly rTagLo: Int32Array;
-  readonly rTagHi: Int32Array;
-  readonly rHost: Int32Array;
-  readonly wTagLo: Int32Array;
-  readonly wTagHi: Int32Array;
-  readonly wHost: Int32Array;
+  /** Entries for loads, TLB_ENTRY_WORDS each, indexed by (set + slot) × TLB_ENTRY_WORDS. */
+  readonly r: Int32Array;
+  /** Entries for stores, laid out as `r`. */
+  readonly w: Int32Array;
 
   /**
    * A TLB in its own memory, or in `buffer` from `byteOffset` (a hart area, where compiled
-   * code looks entries up): the six arrays back to back in the order declared above.
+   * code looks entries up): `r` then `w`.
    */
   constructor(buffer?: ArrayBufferLike, byteOffset = 0) {
-    const at = (k: number) =>
-      buffer === undefined
-        ? new Int32Array(3 * TLB_ENTRIES)
-        : new Int32Array(buffer, byteOffset + k * TLB_ARRAY_BYTES, 3 * TLB_ENTRIES);
-    this.rTagLo = at(0);
-    this.rTagHi = at(1);
-    this.rHost = at(2);
-    this.wTagLo = at(3);
-    this.wTagHi = at(4);
-    this.wHost = at(5);
+    const words = TLB_TABLE_BYTES / 4;
+    this.r = buffer === undefined ? new Int32Array(words) : new Int32Array(buffer, byteOffset, words);
+    this.w =
+      buffer === undefined ? new Int32Array(words) : new Int32Array(buffer, byteOffset + TLB_TABLE_BYTES, words);
     this.flush();
   }
 
   flush(): void {
-    this.rTagLo.fill(INVALID_TAG);
-    this.wTagLo.fill(INVALID_TAG);
+    invalidate(this.r);
+    invalidate(this.w);
   }
 
   /** Drops write entries only: the next store to each page takes the slow path. */
   flushWrites(): void {
-    this.wTagLo.fill(INVALID_TAG);
+    invalidate(this.w);
   }
+}
+
+function invalidate(table: Int32Array): void {
+  for (let e = 0; e < table.length; e += TLB_ENTRY_WORDS) table[e] = INVALID_TAG;
 }
 
 /** Page-table entry bits (privileged spec §4.3.1). */
@@ -206,16 +214,13 @@ function fill(h: Hart, lo: number, hi: number, paddr: number, access: AccessKind
   ) {
     return;
   }
-  const t = h.tlb;
-  if (access === ACCESS_READ) {
-    t.rTagLo[i] = lo & -4096;
-    t.rTagHi[i] = hi;
-    t.rHost[i] = hostPage;
-  } else if (access === ACCESS_WRITE) {
-    t.wTagLo[i] = lo & -4096;
-    t.wTagHi[i] = hi;
-    t.wHost[i] = hostPage;
-  }
+  if (access === ACCESS_FETCH) return;
+  const table = access === ACCESS_READ ? h.tlb.r : h.tlb.w;
+  const e = i * TLB_ENTRY_WORDS;
+  const tag = lo & -4096;
+  table[e] = tag;
+  table[e + 1] = hi;
+  table[e + 2] = (hostPage - tag) | 0;
 }
 
 /** Translates one data access and caches the page; returns the physical address. */

@@ -12,9 +12,10 @@
  * Staleness: compiling from a page sets bit 0 of its code-version word (guest-memory.ts).
  * From then on no hart caches the page for writes (this hart's entries go now, the others'
  * at their next slice, through a new dirty-log epoch), so every store to it takes the slow
- * path, which bumps the version. A unit remembers the version it was compiled from and
- * checks it on its backward and computed jumps; `enter` drops a unit whose version moved. A
- * store by compiled code into a code page leaves the unit at once (Exit.STALE). A page
+ * path, which bumps the version. A unit remembers the version it was compiled from, and
+ * `enter` drops a unit whose version moved: another hart's rewrite is seen at this hart's
+ * next entry, a slice at the latest (RISC-V asks for a `fence.i` before it must be seen at
+ * all). A store by compiled code into a code page leaves the unit at once (Exit.STALE). A page
  * rewritten MAX_REWRITES times stays interpreted. `fence.i` drops everything (`flush`), which
  * also covers code written by DMA or by the host.
  *
@@ -30,7 +31,7 @@
 import { WASM_PAGE_SIZE, type WasmApi, type WasmModule, webAssembly } from "../../memory/webassembly.js";
 import { executeAtomic } from "../atomics.js";
 import type { Hart } from "../hart.js";
-import { loadSlow, storeSlow } from "../mmu.js";
+import { INVALID_TAG, loadSlow, storeSlow, TLB_ENTRY_WORDS } from "../mmu.js";
 import { compressedTable } from "../rvc.js";
 import { TRAP } from "../trap-signal.js";
 import { emitUnit } from "./emit-unit.js";
@@ -206,7 +207,7 @@ export class CodeCache {
     }
     const words = this.words;
     words[BUDGET >> 2] = budget;
-    words[DBASE >> 2] = dBase * 4;
+    words[DBASE >> 2] = dBase * TLB_ENTRY_WORDS * 4;
     words[FAULT >> 2] = 0;
     const exit = unit.run(offset >> 1);
     this.stats.instructions += budget - words[BUDGET >> 2]!;
@@ -268,18 +269,20 @@ export class CodeCache {
       // From now on every store to this page takes the slow path: ours at once, the other
       // harts' from their next slice.
       Atomics.or(versions, page, 1);
-      const t = h.tlb;
-      for (let i = 0; i < t.wHost.length; i++) if (t.wHost[i] === host) t.wTagLo[i] = 1;
+      const w = h.tlb.w;
+      for (let e = 0; e < w.length; e += TLB_ENTRY_WORDS) {
+        if (((w[e]! + w[e + 2]!) | 0) === host) w[e] = INVALID_TAG;
+      }
       h.mem.dirty.newEpoch();
     }
     const version = Atomics.load(versions, page);
-    const compiled = this.moduleFor(page, vbase, host, wanted);
+    const compiled = this.moduleFor(vbase, host, wanted);
     const entries = new Int16Array(2048).fill(-1);
     for (const offset of compiled.wanted) entries[offset >> 1] = INTERPRETED;
     for (const [offset, index] of compiled.index) entries[offset >> 1] = index;
     let run: (entry: number) => number = () => -1;
     if (compiled.module !== undefined) {
-      const imports = { m: { ...this.imports.m, area: h.area, version } };
+      const imports = { m: { ...this.imports.m, area: h.area } };
       run = new this.api.Instance(compiled.module, imports).exports.run as (entry: number) => number;
     }
     const unit: Unit = {
@@ -302,11 +305,10 @@ export class CodeCache {
    * when this page's bytes were compiled at this virtual base before (by any hart, for any
    * domain with memory of this size: a restored domain does not compile again), else new.
    */
-  private moduleFor(page: number, vbase: number, host: number, wanted: Set<number>): CompiledUnit {
+  private moduleFor(vbase: number, host: number, wanted: Set<number>): CompiledUnit {
     const h = this.h;
     const code = h.mem.i32.subarray(host >> 2, (host >> 2) + 1024);
-    const versionAddress = h.mem.codeVersionsOffset + page * 4;
-    const key = `${h.xlen} ${this.memoryPages} ${versionAddress} ${vbase} ${hashWords(code)}`;
+    const key = `${h.xlen} ${this.memoryPages} ${vbase} ${hashWords(code)}`;
     const known = modules.get(key);
     const same = known !== undefined && equalWords(known.code, code);
     if (same && isSubset(wanted, known.wanted)) return known;
@@ -316,7 +318,7 @@ export class CodeCache {
     const plan = planUnit(h.mem.u16, host >> 1, all, h.xlen, this.rvc);
     let module: WasmModule | undefined;
     if (plan.blocks.length > 0) {
-      const bytes = emitUnit(plan, { xlen: h.xlen, vbase, versionAddress, memoryPages: this.memoryPages });
+      const bytes = emitUnit(plan, { xlen: h.xlen, vbase, memoryPages: this.memoryPages });
       module = new this.api.Module(bytes);
       this.stats.bytes += bytes.length;
       this.stats.blocks += plan.blocks.length;

@@ -15,10 +15,12 @@
  *
  * Each block checks the budget and takes its whole length from it; an exit in the middle
  * gives back what did not retire, so instruction counts stay exact. The page's code version
- * (another hart may write the page) is checked by the cache before a unit runs and on every
- * jump backwards or computed inside it, so a loop notices within an iteration; this hart's
- * own stores into the page leave the unit at once. Loads and stores look the hart's TLB up inline — the same arrays, entries and
- * hit rule as the interpreter's fast path — and call the interpreter's slow paths through
+ * is checked by the cache before a unit runs, not inside it: this hart's own stores into the
+ * page leave the unit at once, and another hart's are seen from this hart's next entry (a
+ * slice at the latest) — RISC-V promises a hart another's code writes only after its own
+ * `fence.i`, which leaves compiled code. Loads and stores look the hart's TLB up inline — the
+ * same arrays, entries and hit rule as the interpreter's fast path — and call the
+ * interpreter's slow paths through
  * two imports otherwise, so misses, MMIO, misalignment, faults and dirty logging behave as
  * they do there.
  *
@@ -28,27 +30,25 @@
  * of a word of the area, a full barrier as the interpreter's is.
  *
  * The module imports: `m.mem` (guest memory), `m.area` (the hart area's byte offset),
- * `m.version` (the code version compiled against), `m.load(lo, hi, size) -> i32`,
+ * `m.load(lo, hi, size) -> i32`,
  * `m.store(lo, hi, size, vlo, vhi) -> i32` and `m.amo(insn) -> i32` (0 done, 1 trapped,
  * 2 yield, 3 code written).
  */
 import { TLB, X_HI, X_LO } from "../hart-area.js";
-import { TLB_ARRAY_BYTES } from "../mmu.js";
+import { TLB_ENTRY_WORDS, TLB_MASK, TLB_TABLE_BYTES } from "../mmu.js";
 import { BUDGET, DBASE, EXIT_PC, Exit, FAULT, FENCE_WORD, LOAD_HI } from "./jit-abi.js";
 import { branchOffset, jalOffset, majorOf, type PlannedBlock, type UnitPlan } from "./plan-unit.js";
 import { BlockType, Op, ValType, WasmCode, WasmModuleBuilder } from "./wasm-encoder.js";
 
 /**
- * What a unit is compiled against. The hart's area and the code version are imported
- * globals instead, so that one module serves every hart of a thread and every domain of the
- * same memory size (code-cache.ts keeps modules by what they were compiled from).
+ * What a unit is compiled against. The hart's area is an imported global instead, so that
+ * one module serves every hart of a thread and every domain of the same memory size
+ * (code-cache.ts keeps modules by what they were compiled from).
  */
 export interface UnitTarget {
   readonly xlen: 32 | 64;
   /** Virtual address of the page's first byte (the pc values the code computes). */
   readonly vbase: number;
-  /** Byte address of the page's code-version word. */
-  readonly versionAddress: number;
   /** Pages of the imported memory (its initial and maximum). */
   readonly memoryPages: number;
 }
@@ -58,7 +58,7 @@ const NEXT = 0;
 const BUDGET_L = 1;
 const REASON = 2;
 const LO = 3;
-const HI = 4;
+const HI = 4; // unused
 const TI = 5;
 const DBASE_L = 6;
 const T32 = 7;
@@ -93,20 +93,17 @@ const F_DIV = 4;
 const F_DIVU = 5;
 const F_REM = 6;
 const F_REMU = 7;
-// Imported globals.
+// The imported global.
 const G_AREA = 0;
-const G_VERSION = 1;
 
 /** The threads proposal's prefix and i32.atomic.rmw.add. */
 const ATOMIC_PREFIX = 0xfe;
 const I32_ATOMIC_RMW_ADD = 0x1e;
 
-const TLB_R_TAG_LO = 0;
-const TLB_R_TAG_HI = 1;
-const TLB_R_HOST = 2;
-const TLB_W_TAG_LO = 3;
-const TLB_W_TAG_HI = 4;
-const TLB_W_HOST = 5;
+/** Byte offsets of the TLB's tables in the area; an entry is tag lo, tag hi, addend, 0. */
+const TLB_READS = TLB;
+const TLB_WRITES = TLB + TLB_TABLE_BYTES;
+const ENTRY_BYTES = TLB_ENTRY_WORDS * 4;
 
 /**
  * The OP forms that are one or two i64 instructions, keyed by funct7 << 3 | funct3; `narrow`:
@@ -187,33 +184,21 @@ class UnitEmitter {
   }
 
   /**
-   * Continues at static address `pc`, from the block starting at offset `from`: inside the
-   * unit when a block starts there (checking the code version first when going backwards).
+   * Continues at static address `pc`: inside the unit when a block starts there.
    */
-  private jumpTo(pc: number, from: number): void {
+  private jumpTo(pc: number): void {
     const offset = pc - this.t.vbase;
     const block = offset >= 0 && offset < 4096 ? this.plan.index.get(offset) : undefined;
     if (block === undefined) {
       this.exitTo(pc, Exit.JUMP, 0);
       return;
     }
-    if (offset <= from) this.checkVersion(pc);
     if (offset === this.blockStart && this.selfLoop >= 0) {
       this.c.br(this.level - this.selfLoop - 1); // a loop of one block: straight back to its top
       return;
     }
     this.c.i32Const(offset >> 1).localSet(NEXT);
     this.toDispatch();
-  }
-
-  /** Leaves for `pc` (a constant, or EXIT_PC_L when undefined) if the page's code changed. */
-  private checkVersion(pc: number | undefined): void {
-    const { c, t } = this;
-    c.i32Const(0).load(Op.i32_load, 2, t.versionAddress).opU32(Op.global_get, G_VERSION).op(Op.i32_ne);
-    this.open("if");
-    if (pc === undefined) this.exitHere(Exit.STALE, 0);
-    else this.exitTo(pc, Exit.STALE, 0);
-    this.close();
   }
 
   // --- registers ---
@@ -345,14 +330,14 @@ class UnitEmitter {
       const last = i === len - 1;
       const unretired = len - i;
       const major = majorOf(ins.insn);
-      if (major === 0x18) this.branch(ins.insn, pc, npc, b.start);
-      else if (major === 0x1b) this.jal(ins.insn, pc, npc, b.start);
+      if (major === 0x18) this.branch(ins.insn, pc, npc);
+      else if (major === 0x1b) this.jal(ins.insn, pc, npc);
       else if (major === 0x19) this.jalr(ins.insn, npc);
       else {
         this.instruction(ins.insn, pc, npc, unretired);
         if (last) {
           if (b.toInterpreter) this.exitTo(t.vbase + b.next, Exit.INTERPRET, 0);
-          else this.jumpTo(t.vbase + b.next, b.start);
+          else this.jumpTo(t.vbase + b.next);
         }
       }
     }
@@ -362,7 +347,7 @@ class UnitEmitter {
 
   // --- control transfer ---
 
-  private branch(insn: number, pc: number, npc: number, from: number): void {
+  private branch(insn: number, pc: number, npc: number): void {
     const c = this.c;
     const rs1 = (insn >> 15) & 31;
     const rs2 = (insn >> 20) & 31;
@@ -370,9 +355,9 @@ class UnitEmitter {
     this.x(rs2);
     c.op([Op.i64_eq, Op.i64_ne, 0, 0, Op.i64_lt_s, Op.i64_ge_s, Op.i64_lt_u, Op.i64_ge_u][(insn >> 12) & 7]!);
     this.open("if");
-    this.jumpTo(pc + branchOffset(insn), from);
+    this.jumpTo(pc + branchOffset(insn));
     this.close();
-    this.jumpTo(npc, from);
+    this.jumpTo(npc);
   }
 
   /** The link value (the next instruction's address) as a register value. */
@@ -381,13 +366,13 @@ class UnitEmitter {
     else this.c.i64ConstNumber(npc);
   }
 
-  private jal(insn: number, pc: number, npc: number, from: number): void {
+  private jal(insn: number, pc: number, npc: number): void {
     const rd = (insn >> 7) & 31;
     if (rd !== 0) {
       this.link(npc);
       this.setX(rd);
     }
-    this.jumpTo(pc + jalOffset(insn), from);
+    this.jumpTo(pc + jalOffset(insn));
   }
 
   private jalr(insn: number, npc: number): void {
@@ -408,7 +393,6 @@ class UnitEmitter {
     c.localGet(EXIT_PC_L).i64ConstNumber(this.t.vbase).op(Op.i64_sub).localTee(TA);
     c.i64Const(4096, 0).op(Op.i64_lt_u);
     this.open("if");
-    this.checkVersion(undefined);
     c.localGet(TA).op(Op.i32_wrap_i64).i32Const(1).op(Op.i32_shr_u).localSet(NEXT);
     this.toDispatch();
     this.close();
@@ -626,7 +610,10 @@ class UnitEmitter {
 
   // --- memory ---
 
-  /** Computes the effective address into ADDR, LO and HI, and the TLB entry's offset into TI. */
+  /**
+   * Computes the effective address into ADDR and LO, and the byte offset of its TLB entry in
+   * the data set (from the area's base) into TI.
+   */
   private address(rs1: number, imm: number): void {
     const c = this.c;
     this.x(rs1);
@@ -634,39 +621,43 @@ class UnitEmitter {
       .op(Op.i64_add)
       .localTee(ADDR)
       .op(Op.i32_wrap_i64)
-      .localSet(LO);
-    if (this.rv32) c.i32Const(0).localSet(HI);
-    else c.localGet(ADDR).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64).localSet(HI);
-    c.localGet(LO).i32Const(12).op(Op.i32_shr_u).i32Const(255).op(Op.i32_and).i32Const(2).op(Op.i32_shl);
+      .localTee(LO);
+    // (LO >>> 12 & TLB_MASK) × ENTRY_BYTES, in one shift and one mask.
+    c.i32Const(12 - Math.log2(ENTRY_BYTES))
+      .op(Op.i32_shr_u)
+      .i32Const(TLB_MASK * ENTRY_BYTES)
+      .op(Op.i32_and);
     c.localGet(DBASE_L).op(Op.i32_add).localSet(TI);
   }
 
-  /** Pushes whether the TLB entry at TI maps the page for an aligned access of `size`. */
-  private hit(tagLo: number, tagHi: number, size: number): void {
+  /**
+   * Pushes whether the entry at TI of `table` maps the page for an aligned access of `size`:
+   * the address masked to its page and its alignment bits equals the tag, as the
+   * interpreter's tag compare and alignment test together (an empty entry's tag never does).
+   */
+  private hit(table: number, size: number): void {
     const c = this.c;
-    const tlb = TLB;
-    c.localGet(TI).load(Op.i32_load, 2, tlb + tagLo * TLB_ARRAY_BYTES);
-    c.localGet(LO).i32Const(-4096).op(Op.i32_and).op(Op.i32_eq);
-    if (!this.rv32) {
-      c.localGet(TI)
-        .load(Op.i32_load, 2, tlb + tagHi * TLB_ARRAY_BYTES)
-        .localGet(HI)
-        .op(Op.i32_eq)
-        .op(Op.i32_and);
+    const mask = -4096 | (size - 1);
+    if (this.rv32) {
+      c.localGet(TI).load(Op.i32_load, 2, table);
+      c.localGet(LO).i32Const(mask).op(Op.i32_and).op(Op.i32_eq);
+    } else {
+      c.localGet(TI).load(Op.i64_load, 3, table);
+      c.localGet(ADDR).i64Const(mask, -1).op(Op.i64_and).op(Op.i64_eq);
     }
-    if (size > 1)
-      c.localGet(LO)
-        .i32Const(size - 1)
-        .op(Op.i32_and)
-        .op(Op.i32_eqz)
-        .op(Op.i32_and);
   }
 
-  /** Pushes the host address of the access: the entry's page plus the offset. */
-  private hostAddress(host: number): void {
+  /** Pushes the host address of the access: the entry's addend plus the address. */
+  private hostAddress(table: number): void {
+    this.c.localGet(TI).load(Op.i32_load, 2, table + 8).localGet(LO).op(Op.i32_add);
+  }
+
+  /** Pushes the address's low and high words, the slow paths' first two arguments. */
+  private addressWords(): void {
     const c = this.c;
-    c.localGet(TI).load(Op.i32_load, 2, TLB + host * TLB_ARRAY_BYTES);
-    c.localGet(LO).i32Const(4095).op(Op.i32_and).op(Op.i32_add);
+    c.localGet(LO);
+    if (this.rv32) c.i32Const(0);
+    else c.localGet(ADDR).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
   }
 
   private load(insn: number, pc: number, unretired: number): void {
@@ -675,9 +666,9 @@ class UnitEmitter {
     const f3 = (insn >> 12) & 7;
     const size = 1 << (f3 & 3);
     this.address((insn >> 15) & 31, insn >> 20);
-    this.hit(TLB_R_TAG_LO, TLB_R_TAG_HI, size);
+    this.hit(TLB_READS, size);
     this.open("if", BlockType.i64);
-    this.hostAddress(TLB_R_HOST);
+    this.hostAddress(TLB_READS);
     const fast = [
       Op.i64_load8_s,
       Op.i64_load16_s,
@@ -689,7 +680,8 @@ class UnitEmitter {
     ][f3]!;
     c.load(fast, f3 & 3, 0);
     c.else();
-    c.localGet(LO).localGet(HI).i32Const(size).call(F_LOAD).localSet(T32);
+    this.addressWords();
+    c.i32Const(size).call(F_LOAD).localSet(T32);
     c.localGet(AREA).load(Op.i32_load, 2, FAULT);
     this.open("if");
     this.exitTo(pc, Exit.TRAP, unretired);
@@ -745,13 +737,14 @@ class UnitEmitter {
     const size = 1 << f3;
     const imm = ((insn >> 25) << 5) | ((insn >> 7) & 31);
     this.address((insn >> 15) & 31, imm);
-    this.hit(TLB_W_TAG_LO, TLB_W_TAG_HI, size);
+    this.hit(TLB_WRITES, size);
     this.open("if");
-    this.hostAddress(TLB_W_HOST);
+    this.hostAddress(TLB_WRITES);
     this.x(rs2);
     c.store([Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store][f3]!, f3, 0);
     c.else();
-    c.localGet(LO).localGet(HI).i32Const(size);
+    this.addressWords();
+    c.i32Const(size);
     this.x32(rs2);
     this.x(rs2);
     c.i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
@@ -830,7 +823,6 @@ export function emitUnit(plan: UnitPlan, target: UnitTarget): Uint8Array {
     shared: true,
   });
   m.importGlobal("m", "area", ValType.i32);
-  m.importGlobal("m", "version", ValType.i32);
   m.importFunction("m", "load", m.addType([ValType.i32, ValType.i32, ValType.i32], [ValType.i32]));
   m.importFunction(
     "m",
