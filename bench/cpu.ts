@@ -14,6 +14,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { JitStats } from "../src/core/cpu/jit/code-cache.js";
 import { BareMachine } from "../src/core/machine/bare-machine.js";
 import { parseElf } from "../src/core/machine/elf-loader.js";
 import { qemuBinary, qemuVersion, runOnQemu } from "./qemu.js";
@@ -48,12 +49,7 @@ export function withScale(image: Uint8Array, scale: number): Uint8Array {
   throw new Error("bench_scale is not in a loaded segment");
 }
 
-interface JitCost {
-  units: number;
-  blocks: number;
-  compileMs: number;
-  bytes: number;
-}
+type JitCost = Pick<JitStats, "units" | "blocks" | "compileMs" | "bytes">;
 
 async function runOnFerry(image: Uint8Array, jit: boolean): Promise<Measurement & { cost?: JitCost }> {
   let output = "";

@@ -25,7 +25,17 @@ import { div32, div64, lt64, ltu64, mul64, mulh32, mulh64, type Pair, sar64, shl
 import { Exception, Irq, Priv, type PrivLevel } from "./interrupts.js";
 import { CodeCache } from "./jit/code-cache.js";
 import { Exit } from "./jit/jit-abi.js";
-import { dataPriv, fetchSlow, loadSlow, raise, storeSlow, TLB_ENTRY_WORDS, TLB_MASK, Tlb, tlbSet } from "./mmu.js";
+import {
+  dataPriv,
+  fetchSlow,
+  loadSlow,
+  raise,
+  storeSlow,
+  TLB_ENTRY_WORDS,
+  TLB_MASK,
+  Tlb,
+  tlbSet,
+} from "./mmu.js";
 import { enterTrap, executePrivileged, pendingInterrupt } from "./privileged.js";
 import { compressedTable } from "./rvc.js";
 import { TRAP } from "./trap-signal.js";

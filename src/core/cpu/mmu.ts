@@ -65,7 +65,9 @@ export class Tlb {
     const words = TLB_TABLE_BYTES / 4;
     this.r = buffer === undefined ? new Int32Array(words) : new Int32Array(buffer, byteOffset, words);
     this.w =
-      buffer === undefined ? new Int32Array(words) : new Int32Array(buffer, byteOffset + TLB_TABLE_BYTES, words);
+      buffer === undefined
+        ? new Int32Array(words)
+        : new Int32Array(buffer, byteOffset + TLB_TABLE_BYTES, words);
     this.flush();
   }
 

@@ -14,6 +14,7 @@ const kernel = (xlen: 32 | 64): Uint8Array => readFileSync(`guest/images/kernel-
 
 interface Run {
   output: string;
+  compiled: number;
   hash: string;
   instructions: number;
   end: string | undefined;
@@ -39,6 +40,7 @@ async function boot(
   });
   return {
     output,
+    compiled: runner.compiledInstructions(domain),
     hash: domain.memory.hash(),
     instructions: runner.instructions,
     end: domain.exit?.end,
@@ -90,6 +92,8 @@ for (const xlen of [64, 32] as const) {
       assert.equal(compiled.hash, interpreted.hash, bootargs);
       assert.equal(compiled.instructions, interpreted.instructions, bootargs);
       assert.equal(compiled.end, interpreted.end, bootargs);
+      assert.equal(interpreted.compiled, 0);
+      assert.ok(compiled.compiled > compiled.instructions / 2, `${bootargs}: most of the run was compiled`);
     }
   });
 }

@@ -174,6 +174,11 @@ export class DeterministicRunner implements DomainRunner {
     return (ids === undefined ? vcpus : ids.map((i) => vcpus[i]!)).map((v) => captureVcpuState(v));
   }
 
+  /** Instructions the domain's vCPUs retired in compiled code (cpu/jit); 0 without the JIT. */
+  compiledInstructions(domain: Domain): number {
+    return this.entry(domain).vcpus.reduce((sum, v) => sum + (v.hart.jit?.stats.instructions ?? 0), 0);
+  }
+
   /** Ends a domain now; its vCPUs never run again. */
   async destroy(domain: Domain): Promise<void> {
     domain.destroy();

@@ -75,6 +75,10 @@ async function runFerry(image: Uint8Array, harts: number, jit: boolean): Promise
       `the run ended by ${outcome.reason} after ${outcome.instructions} instructions; output:\n${output}`,
     );
   }
+  if (jit) {
+    const compiled = machine.harts.reduce((sum, h) => sum + (h.jit?.stats.instructions ?? 0), 0);
+    assert.ok(compiled > 0, "compiled code ran");
+  }
   return { output, status: outcome.status & 0xff, instructions: outcome.instructions };
 }
 

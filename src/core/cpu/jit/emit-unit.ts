@@ -53,34 +53,23 @@ export interface UnitTarget {
   readonly memoryPages: number;
 }
 
-// Locals. 0 is the parameter: the index of the block to run next.
+// Locals. 0 is the parameter: the half-word offset of the block to run first, then NEXT's.
 const NEXT = 0;
 const BUDGET_L = 1;
 const REASON = 2;
-const LO = 3;
-const HI = 4; // unused
-const TI = 5;
-const DBASE_L = 6;
-const T32 = 7;
-const AREA = 8; // the hart area's base (global G_AREA): area fields are constant offsets from it
-const EXIT_PC_L = 9;
-const ADDR = 10;
-const TA = 11;
-const TB = 12;
-const X0 = 12; // x_r is local X0 + r, r = 1..31
+const LO = 3; // an access's address, low word
+const TI = 4; // its TLB entry's byte offset from the area
+const DBASE_L = 5;
+const T32 = 6;
+const AREA = 7; // the hart area's base (global G_AREA): area fields are constant offsets from it
+const EXIT_PC_L = 8;
+const ADDR = 9;
+const TA = 10;
+const TB = 11;
+const X0 = 11; // x_r is local X0 + r, r = 1..31 (x0 is never a local)
 const LOCALS: ValType[] = [
-  ValType.i32,
-  ValType.i32,
-  ValType.i32,
-  ValType.i32,
-  ValType.i32,
-  ValType.i32,
-  ValType.i32,
-  ValType.i32,
-  ValType.i64,
-  ValType.i64,
-  ValType.i64,
-  ValType.i64,
+  ...Array<ValType>(AREA).fill(ValType.i32), // 1..AREA
+  ...Array<ValType>(TB - AREA).fill(ValType.i64), // EXIT_PC_L..TB
   ...Array<ValType>(31).fill(ValType.i64),
 ];
 
@@ -649,7 +638,11 @@ class UnitEmitter {
 
   /** Pushes the host address of the access: the entry's addend plus the address. */
   private hostAddress(table: number): void {
-    this.c.localGet(TI).load(Op.i32_load, 2, table + 8).localGet(LO).op(Op.i32_add);
+    this.c
+      .localGet(TI)
+      .load(Op.i32_load, 2, table + 8)
+      .localGet(LO)
+      .op(Op.i32_add);
   }
 
   /** Pushes the address's low and high words, the slow paths' first two arguments. */
