@@ -8,7 +8,9 @@
  *
  * Each hart runs its own xorshift64 generator, seeded from its hart id, so a given
  * hart's sequence of (page, offset, value) is always the same; the interleaving between
- * harts is up to the scheduler.
+ * harts is up to the scheduler. Hart k of n writes only the pages p with p % n == k (all of
+ * them when pages= is below n): harts writing the same cache lines would measure the host's
+ * cache coherence instead of the hypervisor (bench smp).
  */
 #include "types.h"
 #include "bootargs.h"
@@ -28,11 +30,17 @@ static uint32 wspages;
 static void memwrite_loop(void) NORETURN;
 static void memwrite_loop(void) {
   uint64 x = 0x9e3779b97f4a7c15ULL ^ ((uint64)(mycpu()->hartid + 1) << 32);
+  uint32 n = dt.nharts, k = 0;
+  while (k < n && dt.harts[k] != mycpu()->hartid)
+    k++;
+  if (wspages < n)
+    n = 1, k = 0;
+  uint32 mine = (wspages - k + n - 1) / n;   /* pages k, k + n, k + 2n, ... below wspages */
   for (;;) {
     x ^= x << 13;
     x ^= x >> 7;
     x ^= x << 17;
-    uint32 page = (uint32)(x >> 32) % wspages;
+    uint32 page = k + (uint32)(x >> 32) % mine * n;
     uint32 word = (uint32)(x >> 16) & (PGSIZE / 8 - 1);
     volatile uint64 *p = (volatile uint64 *)(wsbase + page * PGSIZE) + word;
     *p = x;

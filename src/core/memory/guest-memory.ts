@@ -29,7 +29,7 @@ import { WASM_PAGE_SIZE, type WasmMemory, webAssembly } from "./webassembly.js";
 export { PAGE_SHIFT, PAGE_SIZE };
 
 /** Bytes of each hart's area after RAM (its registers and TLB: see cpu/hart-area.ts). */
-export const HART_AREA_SIZE = 32 * 1024;
+export const HART_AREA_SIZE = 128 * 1024;
 
 /** The largest WebAssembly memory a 32-bit module can address. */
 const MAX_WASM_BYTES = 2 ** 32;
