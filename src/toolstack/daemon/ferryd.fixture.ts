@@ -35,7 +35,18 @@ export class Ferryd {
     /** Its migration address (ADDR:PORT). */
     readonly migration: string,
     private readonly output: { text: string },
-  ) {}
+  ) {
+    // A daemon that dies before stop() (and not by a test's SIGKILL) is a bug in it: show why
+    // with the test's failure.
+    process.once("exit", (code, signal) => {
+      if (this.stopping || signal === "SIGKILL") return;
+      console.error(
+        `ferryd ${host} exited unexpectedly (${code ?? signal}); its last output:\n${output.text.slice(-6000)}`,
+      );
+    });
+  }
+
+  private stopping = false;
 
   /** A client of its API. */
   get client(): FerryClient {
@@ -93,6 +104,7 @@ export class Ferryd {
   }
 
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+    this.stopping = true;
     let code = this.process.exitCode;
     if (this.process.exitCode === null && this.process.signalCode === null) {
       const exited = once(this.process, "exit");
