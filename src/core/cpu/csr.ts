@@ -34,6 +34,13 @@ const MSTATUS_WRITABLE =
   Mstatus.TSR;
 const SSTATUS_VISIBLE = Mstatus.SIE | Mstatus.SPIE | Mstatus.SPP | Mstatus.FS | Mstatus.SUM | Mstatus.MXR;
 const SSTATUS_WRITABLE = Mstatus.SIE | Mstatus.SPIE | Mstatus.SPP | Mstatus.SUM | Mstatus.MXR;
+/**
+ * The mstatus bits a TLB entry depends on: the permissions checked when it was filled (SUM,
+ * MXR) and the privilege data accesses use (MPRV, MPP). A write that changes none of them
+ * keeps the TLB: the kernel toggles SIE around every spinlock, and flushing 6,144 entries each
+ * time cost more than the accesses it cached.
+ */
+const TRANSLATION_BITS = Mstatus.MPRV | Mstatus.MPP | Mstatus.SUM | Mstatus.MXR;
 
 /** Exceptions that medeleg can delegate (everything but ecall from M-mode). */
 const DELEGABLE_EXCEPTIONS = 0xb3ff;
@@ -175,17 +182,18 @@ export function writeCsr(h: Hart, csr: number, lo: number, hi: number): boolean 
     H[csr] = rv32 ? 0 : high;
   };
   switch (csr) {
-    case Csr.mstatus:
-      L[Csr.mstatus] = legalMstatus(
-        L[Csr.mstatus]!,
-        (L[Csr.mstatus]! & ~MSTATUS_WRITABLE) | (lo & MSTATUS_WRITABLE),
-      );
-      h.tlb.flush();
+    case Csr.mstatus: {
+      const before = L[Csr.mstatus]!;
+      L[Csr.mstatus] = legalMstatus(before, (before & ~MSTATUS_WRITABLE) | (lo & MSTATUS_WRITABLE));
+      if ((before ^ L[Csr.mstatus]!) & TRANSLATION_BITS) h.tlb.flush();
       return true;
-    case Csr.sstatus:
-      L[Csr.mstatus] = (L[Csr.mstatus]! & ~SSTATUS_WRITABLE) | (lo & SSTATUS_WRITABLE);
-      h.tlb.flush();
+    }
+    case Csr.sstatus: {
+      const before = L[Csr.mstatus]!;
+      L[Csr.mstatus] = (before & ~SSTATUS_WRITABLE) | (lo & SSTATUS_WRITABLE);
+      if ((before ^ L[Csr.mstatus]!) & TRANSLATION_BITS) h.tlb.flush();
       return true;
+    }
     case Csr.mstatush:
       return false; // MBE/SBE are zero: little-endian only
     case Csr.medeleg:
