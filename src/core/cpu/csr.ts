@@ -182,16 +182,14 @@ export function writeCsr(h: Hart, csr: number, lo: number, hi: number): boolean 
     H[csr] = rv32 ? 0 : high;
   };
   switch (csr) {
-    case Csr.mstatus: {
-      const before = L[Csr.mstatus]!;
-      L[Csr.mstatus] = legalMstatus(before, (before & ~MSTATUS_WRITABLE) | (lo & MSTATUS_WRITABLE));
-      if ((before ^ L[Csr.mstatus]!) & TRANSLATION_BITS) h.tlb.flush();
-      return true;
-    }
+    case Csr.mstatus:
     case Csr.sstatus: {
       const before = L[Csr.mstatus]!;
-      L[Csr.mstatus] = (before & ~SSTATUS_WRITABLE) | (lo & SSTATUS_WRITABLE);
-      if ((before ^ L[Csr.mstatus]!) & TRANSLATION_BITS) h.tlb.flush();
+      L[Csr.mstatus] =
+        csr === Csr.mstatus
+          ? legalMstatus(before, (before & ~MSTATUS_WRITABLE) | (lo & MSTATUS_WRITABLE))
+          : (before & ~SSTATUS_WRITABLE) | (lo & SSTATUS_WRITABLE);
+      if (((before ^ L[Csr.mstatus]!) & TRANSLATION_BITS) !== 0) h.tlb.flush();
       return true;
     }
     case Csr.mstatush:

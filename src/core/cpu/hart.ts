@@ -31,6 +31,7 @@ import {
   loadSlow,
   raise,
   storeSlow,
+  TLB_ADDEND,
   TLB_ENTRY_WORDS,
   TLB_MASK,
   Tlb,
@@ -229,6 +230,7 @@ export class Hart {
     const tlb = this.tlb;
     const tr = tlb.r;
     const tw = tlb.w;
+    const addend = TLB_ADDEND;
     const r = this.scratch;
     const jit = this.jit;
     const jitOn = jit !== undefined;
@@ -312,7 +314,7 @@ export class Hart {
               const ahi = (xhi[rs1]! + (imm >> 31) + (s > 0xffffffff ? 1 : 0)) & hiMask;
               const ti = (dBase + ((alo >>> 12) & TLB_MASK)) * TLB_ENTRY_WORDS;
               const hit = tr[ti] === (alo & -4096) && tr[ti + 1] === ahi;
-              const h = (tr[ti + 2]! + alo) | 0;
+              const h = (tr[ti + addend]! + alo) | 0;
               let vlo: number;
               let vhi: number;
               switch (f3) {
@@ -368,7 +370,7 @@ export class Hart {
               const vlo = xlo[rs2]!;
               const ti = (dBase + ((alo >>> 12) & TLB_MASK)) * TLB_ENTRY_WORDS;
               const hit = tw[ti] === (alo & -4096) && tw[ti + 1] === ahi;
-              const h = (tw[ti + 2]! + alo) | 0;
+              const h = (tw[ti + addend]! + alo) | 0;
               switch (f3) {
                 case 0: // sb
                   if (hit) mu8[h] = vlo;

@@ -4,7 +4,7 @@
  *
  * The TLB is direct-mapped, 1,024 entries per privilege level (U, S, M) and per access kind
  * (read, write). An entry maps one 4 KiB virtual page — tagged by the low word with the
- * offset bits cleared and by the high word — to the host byte offset of the page in RAM.
+ * offset bits cleared and by the high word — to its place in RAM (`TLB_ENTRY_WORDS`).
  * (256 entries made a guest writing 1,024 random pages miss on most stores: 4.9x slower
  * with the JIT, whose hits are cheap enough for the page walks to dominate.)
  * Only RAM pages are entered, so a hit is always a plain typed-array access; MMIO, watched
@@ -50,6 +50,8 @@ export const tlbSet = (priv: number): number => (priv === Priv.M ? 2 : priv) * T
  * code compare an RV64 page with one 64-bit load.
  */
 export const TLB_ENTRY_WORDS = 4;
+/** Index of the addend in an entry (the tag's low word is at 0, its high word at 1). */
+export const TLB_ADDEND = 2;
 /** Bytes of each of the TLB's two tables (three sets of TLB_ENTRIES entries). */
 export const TLB_TABLE_BYTES = 3 * TLB_ENTRIES * TLB_ENTRY_WORDS * 4;
 
@@ -81,6 +83,14 @@ export class Tlb {
   /** Drops write entries only: the next store to each page takes the slow path. */
   flushWrites(): void {
     invalidate(this.w);
+  }
+
+  /** Drops the write entries that map RAM byte offset `hostPage` (a page-aligned offset). */
+  dropWritesTo(hostPage: number): void {
+    const w = this.w;
+    for (let e = 0; e < w.length; e += TLB_ENTRY_WORDS) {
+      if (((w[e]! + w[e + TLB_ADDEND]!) | 0) === hostPage) w[e] = INVALID_TAG;
+    }
   }
 }
 
@@ -224,7 +234,7 @@ function fill(h: Hart, lo: number, hi: number, paddr: number, access: AccessKind
   const tag = lo & -4096;
   table[e] = tag;
   table[e + 1] = hi;
-  table[e + 2] = (hostPage - tag) | 0;
+  table[e + TLB_ADDEND] = (hostPage - tag) | 0;
 }
 
 /** Translates one data access and caches the page; returns the physical address. */

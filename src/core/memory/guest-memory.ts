@@ -63,8 +63,6 @@ export class GuestMemory {
   readonly wasm: WasmMemory | undefined;
   /** How many hart areas follow RAM. */
   readonly harts: number;
-  /** Byte offset of the code-version words (one per page), or -1 without `wasm`. */
-  readonly codeVersionsOffset: number;
   /**
    * The code-version word of each page, when code can be compiled: bit 0 set once some hart
    * has compiled code from the page (its stores then never go through a write TLB entry),
@@ -84,7 +82,6 @@ export class GuestMemory {
     this.buffer = buffer;
     this.wasm = share.wasm;
     this.harts = share.wasm === undefined ? 0 : share.harts;
-    this.codeVersionsOffset = share.wasm === undefined ? -1 : size;
     this.hartAreaBase = alignPage(size + 4 * (size >>> PAGE_SHIFT));
     if (this.hartAreaBase + this.harts * HART_AREA_SIZE > buffer.byteLength) {
       throw new RangeError("guest memory buffer too small for its hart areas");
@@ -97,9 +94,7 @@ export class GuestMemory {
     this.i64 = new BigInt64Array(buffer, 0, size >>> 3);
     this.dirty = dirtyLog ?? new DirtyLog(size >>> PAGE_SHIFT);
     this.codeVersions =
-      share.wasm === undefined
-        ? undefined
-        : new Int32Array(buffer, this.codeVersionsOffset, size >>> PAGE_SHIFT);
+      share.wasm === undefined ? undefined : new Int32Array(buffer, size, size >>> PAGE_SHIFT);
   }
 
   /**

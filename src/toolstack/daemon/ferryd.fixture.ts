@@ -38,7 +38,7 @@ export class Ferryd {
   ) {
     // A daemon that dies before stop() (and not by a test's SIGKILL) is a bug in it: show why
     // with the test's failure.
-    process.once("exit", (code, signal) => {
+    this.process.once("exit", (code, signal) => {
       if (this.stopping || signal === "SIGKILL") return;
       console.error(
         `ferryd ${host} exited unexpectedly (${code ?? signal}); its last output:\n${output.text.slice(-6000)}`,

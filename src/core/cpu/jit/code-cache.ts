@@ -31,7 +31,7 @@
 import { WASM_PAGE_SIZE, type WasmApi, type WasmModule, webAssembly } from "../../memory/webassembly.js";
 import { executeAtomic } from "../atomics.js";
 import type { Hart } from "../hart.js";
-import { INVALID_TAG, loadSlow, storeSlow, TLB_ENTRY_WORDS } from "../mmu.js";
+import { loadSlow, storeSlow, TLB_ENTRY_WORDS } from "../mmu.js";
 import { compressedTable } from "../rvc.js";
 import { TRAP } from "../trap-signal.js";
 import { emitUnit } from "./emit-unit.js";
@@ -269,10 +269,7 @@ export class CodeCache {
       // From now on every store to this page takes the slow path: ours at once, the other
       // harts' from their next slice.
       Atomics.or(versions, page, 1);
-      const w = h.tlb.w;
-      for (let e = 0; e < w.length; e += TLB_ENTRY_WORDS) {
-        if (((w[e]! + w[e + 2]!) | 0) === host) w[e] = INVALID_TAG;
-      }
+      h.tlb.dropWritesTo(host);
       h.mem.dirty.newEpoch();
     }
     const version = Atomics.load(versions, page);

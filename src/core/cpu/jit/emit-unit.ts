@@ -35,7 +35,7 @@
  * 2 yield, 3 code written).
  */
 import { TLB, X_HI, X_LO } from "../hart-area.js";
-import { TLB_ENTRY_WORDS, TLB_MASK, TLB_TABLE_BYTES } from "../mmu.js";
+import { TLB_ADDEND, TLB_ENTRY_WORDS, TLB_MASK, TLB_TABLE_BYTES } from "../mmu.js";
 import { BUDGET, DBASE, EXIT_PC, Exit, FAULT, FENCE_WORD, LOAD_HI } from "./jit-abi.js";
 import { branchOffset, jalOffset, majorOf, type PlannedBlock, type UnitPlan } from "./plan-unit.js";
 import { BlockType, Op, ValType, WasmCode, WasmModuleBuilder } from "./wasm-encoder.js";
@@ -53,7 +53,7 @@ export interface UnitTarget {
   readonly memoryPages: number;
 }
 
-// Locals. 0 is the parameter: the half-word offset of the block to run first, then NEXT's.
+// Locals. 0 is the parameter, NEXT: the half-word offset of the block to run next.
 const NEXT = 0;
 const BUDGET_L = 1;
 const REASON = 2;
@@ -89,7 +89,7 @@ const G_AREA = 0;
 const ATOMIC_PREFIX = 0xfe;
 const I32_ATOMIC_RMW_ADD = 0x1e;
 
-/** Byte offsets of the TLB's tables in the area; an entry is tag lo, tag hi, addend, 0. */
+/** Byte offsets of the TLB's tables in the area (entries as mmu.ts lays them out). */
 const TLB_READS = TLB;
 const TLB_WRITES = TLB + TLB_TABLE_BYTES;
 const ENTRY_BYTES = TLB_ENTRY_WORDS * 4;
@@ -640,7 +640,7 @@ class UnitEmitter {
   private hostAddress(table: number): void {
     this.c
       .localGet(TI)
-      .load(Op.i32_load, 2, table + 8)
+      .load(Op.i32_load, 2, table + 4 * TLB_ADDEND)
       .localGet(LO)
       .op(Op.i32_add);
   }
