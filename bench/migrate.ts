@@ -31,12 +31,13 @@
  * `manager.migrate(name, { target: "127.0.0.1:PORT", live: true, downtimeMs: 50 })` to
  * ferryd's migration port, which is what `ferry migrate --live` runs. From its MigrateResult:
  * totalMs (handshake to the destination's RESUMED arriving), downtimeMs (the guest's PV
- * suspend call to RESUMED arriving), bytes on the wire, the rounds (pre-copy rounds and the
+ * suspend call to its start on the destination, which RESUMED dates: docs/migration.md,
+ * Reports), bytes on the wire, the rounds (pre-copy rounds and the
  * final one, with pages, dirty rates and bandwidth) and why pre-copy stopped. The bench adds
  * pauseMs and its `phases`, all timed on the source (one clock, no clock of the destination's
  * needed), in ms from the suspend *request* (the "suspend" progress event; the guest then
  * acknowledges, parks its other CPUs at a barrier and downs them, so its work stops there):
- * suspended = pauseMs less downtimeMs (the guest's suspend call); sent = the "final" progress
+ * suspended = the guest's suspend call (dated by its guest time); sent = the "final" progress
  * event (the final round and the state handed to TCP); ready and commit = the "commit"
  * progress event (the source writes COMMIT the moment the destination's READY arrives and
  * reports it once TCP took it: one instant seen from here, so the two are equal); resumed =
@@ -85,6 +86,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { DOMAIN_RAM_BASE, type Domain } from "../src/core/hypervisor/domain.js";
+import { TICKS_PER_MS } from "../src/core/hypervisor/host-clock.js";
 import { parseElf } from "../src/core/machine/elf-loader.js";
 import { isZeroPage, PAGE_SIZE } from "../src/core/memory/page.js";
 import { ParallelRunner } from "../src/host/node/parallel-runner.js";
@@ -255,7 +257,7 @@ interface QemuRun extends Outcome {
   totalMs: number;
   /**
    * The source's STOP event to the destination's RESUME event: the guest stopped here until
-   * it runs there, the issue's definition, as Ferry's downtimeMs (its suspend call to RESUMED).
+   * it runs there, the issue's definition, as Ferry's downtimeMs (its suspend call to its start there).
    */
   downtimeMs: number;
   /** The source's STOP event to its MIGRATION completed event (QEMU's own definition: the destination's load is not in it). */
@@ -334,6 +336,7 @@ async function ferryRun(ctx: Context, w: Workload, n: number): Promise<FerryRun>
     const sourceFailure = FAILURE.exec(src.text)?.[1];
     let suspendAt = Number.NaN;
     let sentAt = Number.NaN;
+    let suspendCallAt = Number.NaN;
     let commitAt = Number.NaN;
     let resumedArrival = Number.NaN;
     const released = source.runner.nextRelease(name);
@@ -353,7 +356,13 @@ async function ferryRun(ctx: Context, w: Workload, n: number): Promise<FerryRun>
         { target: destination.migration, live: true, downtimeMs: DOWNTIME_TARGET_MS },
         (p: Progress) => {
           if (p.phase === "suspend") suspendAt = performance.now();
-          if (p.phase === "final") sentAt = performance.now();
+          if (p.phase === "final") {
+            sentAt = performance.now();
+            // The guest's suspend call, dated by its guest time as migrate-out.ts dates it.
+            const domain = source.manager.domainOf(name);
+            const agoMs = (source.runner.guestTime(domain) - domain.shared.suspendTime) / TICKS_PER_MS;
+            suspendCallAt = sentAt - agoMs;
+          }
           if (p.phase === "commit") commitAt = performance.now();
           if (p.phase === "round" && p.round !== undefined)
             say(
@@ -402,7 +411,7 @@ async function ferryRun(ctx: Context, w: Workload, n: number): Promise<FerryRun>
         final: r.final,
       })),
       phases: {
-        suspended: round(resumedArrival - result.downtimeMs - suspendAt),
+        suspended: round(suspendCallAt - suspendAt),
         sent: round(sentAt - suspendAt),
         ready: round(commitAt - suspendAt),
         commit: round(commitAt - suspendAt),
@@ -819,8 +828,8 @@ export async function benchMigrate(options: MigrateBenchOptions): Promise<object
       "every figure is its own median over the runs that migrated; runs[] has each run",
       "writtenMiBps: the write rate the memory writer kept during the warm-up, from the pages of its set found written (warmup); below the rate asked when the guest cannot keep its pace",
       "ferry: the source in the bench's process, the destination a ferryd child process on 127.0.0.1 (two processes, as QEMU's)",
-      "ferry.totalMs: handshake to the destination's RESUMED arriving at the source; ferry.downtimeMs: the guest's PV suspend call to RESUMED arriving (MigrateResult)",
-      "ferry.pauseMs: the suspend request (the cooperative protocol begins: the guest's work stops) to the destination's RESUMED arriving at the source; phases: ms from the suspend request to suspended (pause less downtime), sent, ready and commit (one instant: COMMIT goes when READY arrives), resumed, all seen on the source",
+      "ferry.totalMs: handshake to the destination's RESUMED arriving at the source; ferry.downtimeMs: the guest's PV suspend call to its start on the destination (MigrateResult: COMMIT handed to TCP + half the handshake's round trip + the destination's COMMIT-to-start time, which RESUMED carries)",
+      "ferry.pauseMs: the suspend request (the cooperative protocol begins: the guest's work stops) to the destination's RESUMED arriving at the source; phases: ms from the suspend request to suspended (the guest's suspend call), sent, ready and commit (one instant: COMMIT goes when READY arrives), resumed, all seen on the source",
       "ferry.resumedMs: the suspend request to the destination console's 'suspend: resumed' line (every CPU back), as seen on ferryd's API console stream",
       "ferry.bytes: everything on the wire; ferry.rounds: pre-copy rounds plus the final one",
       "qemu.totalMs: source MIGRATION setup to destination RESUME; qemu.downtimeMs and pauseMs: source STOP to destination RESUME (as Ferry's: the guest stopped on one host until it runs on the other); qemu.sourceDowntimeMs: source STOP to source MIGRATION completed, QEMU's own definition (QMP event timestamps); reported: query-migrate's own figures",

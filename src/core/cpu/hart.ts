@@ -24,7 +24,7 @@ import { TLB, X_HI, X_LO } from "./hart-area.js";
 import { div32, div64, lt64, ltu64, mul64, mulh32, mulh64, type Pair, sar64, shl64, shr64 } from "./int64.js";
 import { Exception, Irq, Priv, type PrivLevel } from "./interrupts.js";
 import { CodeCache } from "./jit/code-cache.js";
-import { Exit } from "./jit/jit-abi.js";
+import { BUDGET, EXIT_PC, Exit } from "./jit/jit-abi.js";
 import {
   dataPriv,
   fetchSlow,
@@ -234,6 +234,7 @@ export class Hart {
     const r = this.scratch;
     const jit = this.jit;
     const jitOn = jit !== undefined;
+    const jitWords = jit?.words;
     // Set after each control transfer: the next instruction may start compiled code.
     let entry = false;
 
@@ -283,8 +284,9 @@ export class Hart {
             entry = false;
             const exit = jit!.enter(pc, fvBase, fHost, budget - n, dBase);
             if (exit >= 0) {
-              n = budget - jit!.budgetLeft;
-              pc = jit!.exitPc;
+              n = budget - jitWords![BUDGET >> 2]!;
+              const exitLo = jitWords![EXIT_PC >> 2]! >>> 0;
+              pc = rv32 ? exitLo : jitWords![(EXIT_PC >> 2) + 1]! * 4294967296 + exitLo;
               if (exit === Exit.TRAP) throw TRAP;
               if (exit === Exit.YIELD) {
                 this.yieldRequested = false;

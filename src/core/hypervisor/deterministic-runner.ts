@@ -103,6 +103,9 @@ export class DeterministicRunner implements DomainRunner {
   /** Nothing to build ahead: a vCPU here is an object, made in addRestored. */
   prepare(_domain: Domain): void {}
 
+  /** A vCPU here is restored in addRestored, at no cost worth moving. */
+  preloadVcpuState(_domain: Domain, _state: VcpuState): void {}
+
   async addRestored(
     domain: Domain,
     states: readonly VcpuState[],

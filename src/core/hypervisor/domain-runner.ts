@@ -31,6 +31,13 @@ export interface DomainRunner {
    */
   prepare(domain: Domain): void;
   /**
+   * Gives a prepared domain's vCPU its restored state as soon as the image has given it, so
+   * that a runner that restores it elsewhere (the parallel runner: on the vCPU's thread) does
+   * it while the rest of the image arrives. `addRestored` with this same state object then
+   * uses that work instead of repeating it; a runner with nothing to gain does nothing here.
+   */
+  preloadVcpuState(domain: Domain, state: VcpuState): void;
+  /**
    * Adds a restored domain (prepared or not): its memory is filled; the vCPUs named by
    * `states` (by id) get them and the others start down; its PV state comes from `pv`; guest
    * time continues from `guestTime`. On failure nothing of the domain is left on the runner.

@@ -199,11 +199,16 @@ export class Domain {
     };
   }
 
-  /** Asks every vCPU to pause at its next slice boundary (or to run again). */
+  /**
+   * Asks every vCPU to pause at its next slice boundary (or to run again, or to stop). A
+   * sleeping vCPU is woken to run or stop, not to pause: it runs nothing either way, and on
+   * a thread of its own the wake would take a core from the host just when it restores or
+   * migrates a domain.
+   */
   setRunRequest(request: number): void {
     for (let v = 0; v < this.vcpus; v++) {
       this.shared.store(v, Slot.RUN, request);
-      this.shared.wake(v);
+      if (request !== RunRequest.PAUSE) this.shared.wake(v);
     }
   }
 

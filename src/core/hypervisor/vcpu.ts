@@ -43,9 +43,9 @@ export interface VcpuHost {
    */
   pvCall(vcpu: number, fid: number, args: readonly number[]): SbiResult;
   /**
-   * Called on this vCPU's thread once its PV suspend call has suspended the domain. A host
-   * whose toolstack runs on another thread tells it at once: a migration waits for this, and
-   * the wait's lag is downtime.
+   * Called on this vCPU's thread once its PV suspend call has suspended the domain (the
+   * slice ends right after). A host whose toolstack runs on another thread tells it at once:
+   * a migration waits for this, and the wait's lag is downtime.
    */
   domainSuspended?(): void;
 }

@@ -1,11 +1,19 @@
 /**
  * Faulty channels for the migration tests: wrappers around one end of a ByteChannel that act
  * on the frames written through it (wire-format.ts) — cut the connection at a frame boundary,
- * corrupt a byte of a frame, or drop frames silently. They follow the writer's frames with a
+ * corrupt a byte of a frame, drop frames silently, or rewrite HELLO as an older Ferry sends
+ * it; and one that only notes the frames going by. They follow the writer's frames with a
  * small tracker of their own, so they work on either direction of the stream.
  */
 import type { ByteChannel } from "./byte-channel.js";
-import { FRAME_CRC_SIZE, FRAME_HEADER_SIZE, STREAM_MAGIC } from "./wire-format.js";
+import {
+  Command,
+  encodeControl,
+  FRAME_CRC_SIZE,
+  FRAME_HEADER_SIZE,
+  STREAM_MAGIC,
+  u32Body,
+} from "./wire-format.js";
 
 /** A piece of the written bytes, inside the magic (frame -1) or one frame. */
 interface Piece {
@@ -121,4 +129,24 @@ export function corruptFrame(inner: ByteChannel, frame: number, offset: number):
 /** Swallows every frame with command `command`: the peer never sees it, the writer never knows. */
 export function dropCommand(inner: ByteChannel, command: number): ByteChannel {
   return tap(inner, (p) => (p.frame >= 0 && p.command === command ? "drop" : "pass"));
+}
+
+/** Makes a source's HELLO offer protocol version 1 only, as a Ferry of that version sends it. */
+export function offerVersion1Only(inner: ByteChannel): ByteChannel {
+  const hello = encodeControl(Command.HELLO, u32Body(1, 1));
+  return tap(inner, (p) => {
+    if (p.command !== Command.HELLO || p.frame < 0) return "pass";
+    return p.at === 0 ? hello : "drop"; // the header piece carries the whole new frame
+  });
+}
+
+/** Notes the command and body length of every frame written, in `seen`. */
+export function noteFrames(inner: ByteChannel, seen: { command: number; body: number }[]): ByteChannel {
+  return tap(inner, (p) => {
+    if (p.frame >= 0 && p.at === 0) {
+      const body = new DataView(p.bytes.buffer, p.bytes.byteOffset).getUint32(4, true);
+      seen.push({ command: p.command, body });
+    }
+    return "pass";
+  });
 }

@@ -115,6 +115,10 @@ class Receiver {
   private claimed: { id: number; name: string } | undefined;
   private domain: Domain | undefined;
   private guestTime: number | undefined;
+  /** The protocol version agreed with the source. */
+  private version = 0;
+  /** When COMMIT was read: RESUMED tells the source how long the start took from there. */
+  private committedAt = 0;
   /** The source has said its last word (ABORT) or reading failed: nothing to tell it (nor after `out.failed`). */
   private silent = false;
 
@@ -148,6 +152,7 @@ class Receiver {
       await this.refuse(version, true);
       throw new MigrationError(`refused the connection: ${version}`);
     }
+    this.version = version;
     await this.out.write([STREAM_MAGIC, encodeControl(Command.VERSION, u32Body(version))]);
 
     const header = await this.control("IMAGE_HEADER");
@@ -196,6 +201,7 @@ class Receiver {
     await this.out.write([encodeControl(Command.READY)]);
     this.machine.ready();
     await this.next("COMMIT");
+    this.committedAt = performance.now();
     this.progress("commit");
     return this.domain;
   }
@@ -312,8 +318,11 @@ class Receiver {
     this.options.onCommit?.(domain);
     const started = this.runner.unpause(domain);
     started.catch(() => undefined); // awaited below, after RESUMED
+    const startUs = Math.min(Math.round((performance.now() - this.committedAt) * 1000), 0xffff_ffff);
     try {
-      await this.out.write([encodeControl(Command.RESUMED)]);
+      await this.out.write([
+        this.version >= 2 ? encodeControl(Command.RESUMED, u32Body(startUs)) : encodeControl(Command.RESUMED),
+      ]);
       // Wait for the source to close, so that RESUMED is read before this side closes.
       await this.reader.next(Math.min(this.timeoutMs, CLOSE_WAIT_MS), "the source to close the connection");
     } catch {

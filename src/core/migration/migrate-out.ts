@@ -54,6 +54,7 @@ import { PageHashes } from "./page-hashes.js";
 import { afterRound } from "./precopy-policy.js";
 import {
   Command,
+  type ControlFrame,
   encodeControl,
   OLDEST_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
@@ -136,6 +137,8 @@ class Sender {
   private readonly t0 = performance.now();
   private mode: SaveMode = "transparent";
   private rttMs = 0;
+  /** The protocol version agreed with the destination. */
+  private version = 0;
   private readonly rounds: RoundReport[] = [];
   private finalReason: FinalReason = "not-live";
   private pagesSkipped = 0;
@@ -203,6 +206,7 @@ class Sender {
       throw new MigrationError(`${PEER} chose protocol version ${v}, which this Ferry did not offer`);
     }
     this.rttMs = performance.now() - asked;
+    this.version = v!;
     // The mode is fixed now: the header that says it goes first. A guest that announced the
     // protocol is suspended cooperatively at the end; any other is paused.
     this.mode = announcesSuspend(this.runner, this.domain) ? "cooperative" : "transparent";
@@ -398,7 +402,7 @@ class Sender {
       this.logging = false;
       const atMost = Math.min(this.pages, countPages(this.pending) + countPages(last));
       pages += await this.sendPages(
-        mergePages(this.pending, last, this.pages),
+        mergePages(this.pending, last),
         { copy: false, skipZero: false },
         at,
         atMost,
@@ -449,8 +453,9 @@ class Sender {
     this.inbox.check("the commit was due");
     this.committing = true;
     await this.out.write([encodeControl(Command.COMMIT)]);
+    const committedAt = performance.now();
     this.progress("commit");
-    await this.inbox.expect([Command.RESUMED], this.peerTimeoutMs, "RESUMED");
+    const resumed = await this.inbox.expect([Command.RESUMED], this.peerTimeoutMs, "RESUMED");
     const end = performance.now();
     return {
       live: this.live,
@@ -458,11 +463,24 @@ class Sender {
       rounds: this.rounds,
       finalReason: this.finalReason,
       totalMs: end - this.t0,
-      downtimeMs: end - this.suspendedAt,
+      downtimeMs: this.startedAt(committedAt, resumed, end) - this.suspendedAt,
       bytes: this.out.bytes,
       pagesSent: this.rounds.reduce((n, r) => n + r.pages, 0),
       pagesSkipped: this.pagesSkipped,
     };
+  }
+
+  /**
+   * When the domain started on the destination, on this side's clock. RESUMED says how long
+   * after COMMIT's arrival that was (protocol version 2); COMMIT's flight is taken as half
+   * the handshake's round trip. Not RESUMED's arrival: that adds its own flight and this
+   * thread's wait for a core, which the domain's new vCPUs, running by then, make long on a
+   * busy host. A version 1 peer says nothing, and RESUMED's arrival is all there is.
+   */
+  private startedAt(committedAt: number, resumed: ControlFrame, arrived: number): number {
+    if (this.version < 2 || resumed.body.length !== 4) return arrived;
+    const startMs = new DataView(resumed.body.buffer, resumed.body.byteOffset, 4).getUint32(0, true) / 1000;
+    return Math.min(committedAt + this.rttMs / 2 + startMs, arrived);
   }
 
   /**
@@ -624,9 +642,19 @@ function countPages(runs: readonly PageRun[]): number {
   return n;
 }
 
-/** The pages of both run lists, once each, in increasing order. */
-function* mergePages(a: readonly PageRun[], b: readonly PageRun[], pages: number): Generator<number> {
-  const marked = new Uint8Array(pages);
-  for (const runs of [a, b]) for (const pfn of pagesOf(runs)) marked[pfn] = 1;
-  for (let pfn = 0; pfn < pages; pfn++) if (marked[pfn]) yield pfn;
+/**
+ * The pages of two run lists (each in increasing order, as harvests give them), once each,
+ * in increasing order. A walk of the runs, not of RAM: it is on the downtime's path.
+ */
+function* mergePages(a: readonly PageRun[], b: readonly PageRun[]): Generator<number> {
+  let i = 0;
+  let j = 0;
+  let next = 0; // every page below this one has been yielded
+  for (;;) {
+    const run = i < a.length && (j >= b.length || a[i]![0] <= b[j]![0]) ? a[i++] : b[j++];
+    if (run === undefined) return;
+    const [first, count] = run;
+    for (let pfn = Math.max(first, next); pfn < first + count; pfn++) yield pfn;
+    next = Math.max(next, first + count);
+  }
 }

@@ -16,7 +16,13 @@ import { DeterministicRunner } from "../hypervisor/deterministic-runner.js";
 import type { DomainRunner } from "../hypervisor/domain-runner.js";
 import { HartState } from "../hypervisor/sbi-numbers.js";
 import { channelPair } from "./byte-channel.js";
-import { corruptFrame, cutAfterFrames, dropCommand } from "./channel-faults.fixture.js";
+import {
+  corruptFrame,
+  cutAfterFrames,
+  dropCommand,
+  noteFrames,
+  offerVersion1Only,
+} from "./channel-faults.fixture.js";
 import { migrateIn } from "./migrate-in.js";
 import { MigrationError } from "./migration-error.js";
 import { MigrationSession, type Outcome } from "./migration-session.fixture.js";
@@ -92,6 +98,32 @@ for (const xlen of [64, 32] as const) {
     assert.equal(s.resumes, 8);
   });
 }
+
+test("protocol versions: a source that speaks version 1 only (the previous Ferry) migrates to this one, which answers as version 1 did; two of this version speak 2, whose RESUMED dates the start", async () => {
+  const s = session(64, 2, 37, "work=counters,memwriter");
+  await announced(s);
+  for (const old of [true, false]) {
+    const answers: { command: number; body: number }[] = [];
+    const o = await s.migrate({
+      live: true,
+      ...(old ? { wrapSource: offerVersion1Only } : {}),
+      wrapDestination: (c) => noteFrames(c, answers),
+      during: drive,
+    });
+    assert.ok(o.report, o.error?.message);
+    assert.match(o.verdict, /^CHECK ok /, s.tail());
+    const version = answers.find((f) => f.command === Command.VERSION);
+    const resumed = answers.find((f) => f.command === Command.RESUMED);
+    assert.equal(version?.body, 4);
+    assert.equal(
+      resumed?.body,
+      old ? 0 : 4,
+      "version 2's RESUMED carries the start's µs, version 1's nothing",
+    );
+    assert.ok(o.report.downtimeMs > 0 && o.report.downtimeMs <= o.report.totalMs);
+  }
+  assert.doesNotMatch(s.output, /^CHECK FAIL/m, s.tail());
+});
 
 test("CPUs powered off (vcpu-set) at the time of a migration stay so on the destination, and come back there", async () => {
   // No bound threads and no mix: every CPU but 0 may be taken offline.
@@ -316,7 +348,7 @@ test("migrateIn refuses a peer that is not a Ferry source, or speaks no common p
   void a.write(STREAM_MAGIC);
   void a.write(encodeControl(Command.HELLO, u32Body(7, 8)));
   const refused = migrateIn(runner, b, { claim });
-  await assert.rejects(refused, /migration protocol version 7–8 is not supported \(this Ferry speaks 1\)/);
+  await assert.rejects(refused, /migration protocol version 7–8 is not supported \(this Ferry speaks 1–2\)/);
   const answer: Uint8Array[] = [];
   for await (const chunk of a.incoming) answer.push(chunk);
   const bytes = Buffer.concat(answer);

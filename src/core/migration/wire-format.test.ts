@@ -145,16 +145,19 @@ test("FrameParser refuses bad streams as soon as their bytes show it, and stays 
 });
 
 test("chooseVersion speaks the newest version both sides speak: this Ferry's current one and the one before", () => {
-  assert.equal(chooseVersion(1, 1), PROTOCOL_VERSION);
-  assert.equal(OLDEST_PROTOCOL_VERSION, Math.max(1, PROTOCOL_VERSION - 1));
+  assert.equal(PROTOCOL_VERSION, 2);
+  assert.equal(OLDEST_PROTOCOL_VERSION, 1);
+  assert.equal(chooseVersion(1, 1), 1, "a Ferry of the version before");
+  assert.equal(chooseVersion(1, 2), 2);
   // A newer source that still speaks this version: it is chosen.
   assert.equal(chooseVersion(PROTOCOL_VERSION, PROTOCOL_VERSION + 1), PROTOCOL_VERSION);
   assert.match(
     String(chooseVersion(PROTOCOL_VERSION + 1, PROTOCOL_VERSION + 2)),
-    /is not supported \(this Ferry speaks 1\)/,
+    /is not supported \(this Ferry speaks 1–2\)/,
   );
   assert.match(String(chooseVersion(0, 0)), /version 0 is not supported/);
   assert.match(String(chooseVersion(2, 1)), /not supported/);
+  assert.match(String(chooseVersion(3, 3)), /version 3 is not supported/);
 });
 
 test("control bodies: a reason is cut to its limit at a character boundary; a body of the wrong size is refused", () => {

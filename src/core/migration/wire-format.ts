@@ -27,13 +27,15 @@
  * | 0x8007  | STATE_COMPLETE | source      | u64 bytes of the stream before this frame     |
  * | 0x8008  | READY          | destination | empty: it holds the whole domain, not running |
  * | 0x8009  | COMMIT         | source      | empty                                         |
- * | 0x800A  | RESUMED        | destination | empty: the domain runs there                  |
+ * | 0x800A  | RESUMED        | destination | the domain runs there; u32 µs from COMMIT's    |
+ * |         |                |             | arrival to its start (version 1: empty)       |
  * | 0x800B  | ABORT          | either      | UTF-8 reason                                  |
  *
  * Versions: the frame header and HELLO's body never change. A Ferry speaks its current
  * protocol version and the one before (OLDEST_PROTOCOL_VERSION..PROTOCOL_VERSION); the
- * destination answers HELLO with the newest version both speak, or REFUSE. Version 1 is the
- * first, so it speaks 1 only; version 2 will speak 1 and 2.
+ * destination answers HELLO with the newest version both speak, or REFUSE. Version 2 (this
+ * one) speaks 1 and 2; it added RESUMED's body, from which the source dates the domain's
+ * start for its downtime figure.
  *
  * `FrameParser` is push-based like the image decoder, and checks in the order bytes arrive:
  * the magic as soon as its first bytes come, a frame's command, flags and length before its
@@ -52,7 +54,7 @@ export const STREAM_MAGIC: Uint8Array = (() => {
 })();
 
 /** The protocol version this Ferry speaks by preference. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** The oldest version it still speaks: the previous one (there is none before 1). */
 export const OLDEST_PROTOCOL_VERSION = Math.max(1, PROTOCOL_VERSION - 1);
 

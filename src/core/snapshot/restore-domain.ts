@@ -97,6 +97,9 @@ export async function restoreDomainFrom(
   try {
     const singles = new Map<string, DomainRecord>();
     const vcpuRecords: RecordOf<"vcpu">[] = [];
+    /** The states handed to the runner early (preloadVcpuState), by record. */
+    const preloaded: VcpuState[] = [];
+    const resumed = (s: VcpuState): VcpuState => (header.mode === "cooperative" ? resumedInNewDomain(s) : s);
     let count = 0;
     let ended = false;
     for await (const r of records) {
@@ -115,9 +118,18 @@ export async function restoreDomainFrom(
         case "memory":
           writePages(domain!, r as RecordOf<"memory">);
           break;
-        case "vcpu":
-          vcpuRecords.push(r as RecordOf<"vcpu">);
+        case "vcpu": {
+          const i = vcpuRecords.push(r as RecordOf<"vcpu">) - 1;
+          const s = (r as RecordOf<"vcpu">).state;
+          // A context that passes the checks below goes to its vCPU now, to be restored while
+          // the rest of the image comes (a migration's downtime); the checks come at the end.
+          const wanted = header.mode === "cooperative" ? 1 : domain!.vcpus;
+          if (i < wanted && s?.id === i && s.hart?.xlen === header.xlen) {
+            preloaded[i] = resumed(s);
+            runner.preloadVcpuState(domain!, preloaded[i]);
+          }
           break;
+        }
         case "disk-data":
           await receiveChunks(r as RecordOf<"disk-data">, received, options.receiveDisk);
           break;
@@ -152,7 +164,7 @@ export async function restoreDomainFrom(
       if (s?.id !== i) throw new ImageError(`vCPU record ${i} is for vCPU ${String(s?.id)}`);
       if (s.hart?.xlen !== header.xlen)
         throw new ImageError(`vCPU ${i} is RV${String(s.hart?.xlen)}, the image RV${header.xlen}`);
-      return header.mode === "cooperative" ? resumedInNewDomain(s) : s;
+      return preloaded[i] ?? resumed(s);
     });
     const time = one("time").guestTime;
     if (typeof time !== "number" || !Number.isFinite(time) || time < 0)

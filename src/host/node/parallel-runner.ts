@@ -76,6 +76,8 @@ interface Entry {
   /** Paused by `pause()`, as opposed to between two `run()` calls. */
   userPaused: boolean;
   crash: VcpuWorkerError | undefined;
+  /** Restores under way on the vCPU threads of a prepared domain (preloadVcpuState), by state. */
+  readonly preloaded: Map<VcpuState, Promise<unknown>>;
   /** Set when the domain has ended: its workers stopping, then the last console drain. */
   finished: Promise<void> | undefined;
   /** The last hang fingerprint seen (vcpu-control.ts). */
@@ -138,6 +140,15 @@ export class ParallelRunner implements DomainRunner {
     this.start(domain);
   }
 
+  preloadVcpuState(domain: Domain, state: VcpuState): void {
+    const e = this.entries.get(domain);
+    const worker = e?.workers[state.id];
+    if (e?.backend !== undefined || worker === undefined) return; // not prepared, or no such vCPU: addRestored says why
+    const restoring = worker.request({ type: "restore-state", state });
+    restoring.catch(() => undefined); // addRestored awaits it
+    e!.preloaded.set(state, restoring);
+  }
+
   async addRestored(
     domain: Domain,
     states: readonly VcpuState[],
@@ -148,15 +159,24 @@ export class ParallelRunner implements DomainRunner {
     const prepared = this.entries.get(domain);
     if (prepared?.backend !== undefined) throw new Error(`domain ${domain.name} is already on this runner`);
     checkRestoredStates(domain, states);
-    const backend = this.pv.attach(domain, pv);
     domain.setRunRequest(RunRequest.PAUSE);
-    domain.shared.timeBase = epochTicks() - guestTime;
     const e = prepared ?? this.start(domain);
+    // The threads restore their vCPUs (unless preloaded) while this one attaches the PV
+    // state: both are on the path from a migration's last record to its READY.
+    const restored = Promise.all(
+      states.map(
+        (st) => e.preloaded.get(st) ?? e.workers[st.id]!.request({ type: "restore-state", state: st }),
+      ),
+    );
+    e.preloaded.clear();
+    restored.catch(() => undefined); // awaited below, unless attaching fails first
+    const backend = this.pv.attach(domain, pv); // on a throw, the caller releases the domain
+    domain.shared.timeBase = epochTicks() - guestTime;
     e.backend = backend;
     // Held as if pause() had been called: run() leaves it alone until unpause().
     e.userPaused = options.paused === true;
     try {
-      await Promise.all(states.map((st) => e.workers[st.id]!.request({ type: "restore-state", state: st })));
+      await restored;
     } catch (error) {
       await this.release(domain);
       throw error;
@@ -172,6 +192,12 @@ export class ParallelRunner implements DomainRunner {
     const e = this.entry(domain);
     return Promise.all(
       (ids ?? e.workers.map((_, i) => i)).map(async (i) => {
+        // Suspended, vCPU 0 runs nothing until resumed: the state its thread sends after the
+        // suspend is current, and asking again would cost the downtime a round trip.
+        const reported = domain.suspended
+          ? await e.workers[i]!.suspendedState(domain.shared.suspendTime)
+          : undefined;
+        if (reported !== undefined) return reported;
         const s = await e.workers[i]!.request({ type: "save-state" });
         if (s === undefined) throw new VcpuWorkerError(`vCPU ${i} of domain ${domain.name} sent no state`);
         return s;
@@ -222,6 +248,7 @@ export class ParallelRunner implements DomainRunner {
       backend: undefined,
       userPaused: false,
       crash: undefined,
+      preloaded: new Map(),
       finished: undefined,
       hang: undefined,
     };

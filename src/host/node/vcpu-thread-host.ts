@@ -35,7 +35,11 @@ export class VcpuThreadHost implements VcpuHost {
     private readonly signal: (what: "pv-call" | "suspended") => void,
   ) {}
 
+  /** Set by the vCPU's PV suspend call: the run loop sends the vCPU's state once the slice ends. */
+  suspendedInSlice = false;
+
   domainSuspended(): void {
+    this.suspendedInSlice = true;
     this.signal("suspended");
   }
 

@@ -8,6 +8,10 @@
  * A thread keeps the host process alive only while a request to it is pending: a paused or
  * forgotten domain must not stop a program from exiting (the runner's own timer keeps the
  * process alive while `run` is in progress).
+ *
+ * vCPU 0's thread follows its report of the domain's suspend with the vCPU's state
+ * (vcpu-worker-protocol.ts): the handle keeps it, until the next restore-state, for
+ * `suspendedState`.
  */
 import { Worker } from "node:worker_threads";
 import type { VcpuState } from "../../core/hypervisor/vcpu-state.js";
@@ -36,6 +40,10 @@ export class VcpuWorkerHandle {
   private nextId = 1;
   private stopping = false;
   private gone = false;
+  /** The state the thread sent with its last suspend report (cleared by a restore-state). */
+  private suspended: { readonly state: VcpuState; readonly suspendTime: number } | undefined;
+  /** Waiting for the state of a suspend the thread has reported (`suspended-state` comes next). */
+  private stateDue: Array<() => void> | undefined;
   /** Resolves when the thread has ended, whatever the reason. */
   readonly exited: Promise<void>;
 
@@ -71,9 +79,27 @@ export class VcpuWorkerHandle {
         if (!this.stopping) this.onCrash(error);
         for (const p of this.pending.values()) p.reject(error);
         this.pending.clear();
+        this.forgetSuspendedState();
         resolve();
       });
     });
+  }
+
+  /**
+   * The vCPU's state as its thread reported it after its PV suspend call suspended the domain
+   * at guest time `suspendTime` — waiting for it if the suspend was reported and its state
+   * is on its way; undefined if there is no such report (ask with a save-state request).
+   */
+  async suspendedState(suspendTime: number): Promise<VcpuState | undefined> {
+    if (this.stateDue !== undefined) await new Promise<void>((resolve) => this.stateDue!.push(resolve));
+    return this.suspended?.suspendTime === suspendTime ? this.suspended.state : undefined;
+  }
+
+  private forgetSuspendedState(): void {
+    this.suspended = undefined;
+    const due = this.stateDue ?? [];
+    this.stateDue = undefined;
+    for (const resolve of due) resolve();
   }
 
   /** False once the thread has ended. */
@@ -86,7 +112,13 @@ export class VcpuWorkerHandle {
   }
 
   private receive(m: VcpuWorkerMessage): void {
+    if (m.type === "suspended-state") {
+      this.forgetSuspendedState();
+      this.suspended = { state: m.state, suspendTime: m.suspendTime };
+      return;
+    }
     if (m.type === "pv-call" || m.type === "suspended") {
+      if (m.type === "suspended") this.stateDue ??= [];
       this.onSignal(m.type);
       return;
     }
@@ -109,6 +141,7 @@ export class VcpuWorkerHandle {
     if (this.gone) return Promise.reject(new VcpuWorkerError(`${this.label} has no thread`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      if (request.type === "restore-state") this.forgetSuspendedState();
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ ...request, id });

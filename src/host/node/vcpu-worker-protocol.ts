@@ -60,9 +60,23 @@ export interface VcpuPvCall {
   readonly type: "pv-call";
 }
 
-/** The vCPU's PV suspend call has just suspended its domain (vCPU 0's thread says so). */
+/**
+ * The vCPU's PV suspend call has just suspended its domain (vCPU 0's thread says so at once,
+ * from inside the call). A `suspended-state` follows when the slice has ended.
+ */
 export interface VcpuSuspended {
   readonly type: "suspended";
 }
 
-export type VcpuWorkerMessage = VcpuReply | VcpuCrashed | VcpuPvCall | VcpuSuspended;
+/**
+ * After `suspended`: the vCPU's state as a save-state request would now return it — a
+ * cooperative capture needs nothing more from this thread — and the suspend's guest time,
+ * which tells this suspension from another.
+ */
+export interface VcpuSuspendedState {
+  readonly type: "suspended-state";
+  readonly state: VcpuState;
+  readonly suspendTime: number;
+}
+
+export type VcpuWorkerMessage = VcpuReply | VcpuCrashed | VcpuPvCall | VcpuSuspended | VcpuSuspendedState;

@@ -108,6 +108,10 @@ async function runLoop(): Promise<void> {
     } finally {
       control.leaveSlice(id, vcpu.hart.instret - before);
     }
+    if (host.suspendedInSlice) {
+      host.suspendedInSlice = false;
+      post({ type: "suspended-state", state: captureVcpuState(vcpu), suspendTime: shared.suspendTime });
+    }
     if (outcome === "ran") {
       if (performance.now() - lastYield >= YIELD_MS) {
         await new Promise<void>((resolve) => setImmediate(resolve));

@@ -35,7 +35,7 @@ import { loadSlow, storeSlow, TLB_ENTRY_WORDS } from "../mmu.js";
 import { compressedTable } from "../rvc.js";
 import { TRAP } from "../trap-signal.js";
 import { emitUnit } from "./emit-unit.js";
-import { BUDGET, DBASE, EXIT_PC, FAULT, LOAD_HI } from "./jit-abi.js";
+import { BUDGET, DBASE, FAULT, LOAD_HI } from "./jit-abi.js";
 import { planUnit } from "./plan-unit.js";
 
 /** Offers of a page before it is compiled, unless the hart's options say otherwise. */
@@ -97,7 +97,12 @@ export interface JitStats {
 
 export class CodeCache {
   private readonly api: WasmApi;
-  private readonly words: Int32Array;
+  /**
+   * The hart area's words (jit-abi.ts offsets). After `enter` the dispatcher reads BUDGET
+   * (instructions left) and EXIT_PC here itself: a getter returning the 64-bit pc as a
+   * number boxed it on every exit, which made a vCPU's thread collect garbage tens of times a second.
+   */
+  readonly words: Int32Array;
   private readonly versions: Int32Array;
   private readonly rvc: Int32Array;
   private readonly memoryPages: number;
@@ -169,17 +174,6 @@ export class CodeCache {
       return undefined;
     }
     return new CodeCache(h, api, hot);
-  }
-
-  /** Instructions compiled code may still retire, after `enter` ran some. */
-  get budgetLeft(): number {
-    return this.words[BUDGET >> 2]!;
-  }
-
-  /** The next instruction's address after `enter` ran some code. */
-  get exitPc(): number {
-    const lo = this.words[EXIT_PC >> 2]!;
-    return this.h.xlen === 32 ? lo >>> 0 : this.words[(EXIT_PC >> 2) + 1]! * 4294967296 + (lo >>> 0);
   }
 
   /**
