@@ -282,7 +282,8 @@ export class Hart {
           }
           if (entry) {
             entry = false;
-            const exit = jit!.enter(pc, fvBase, fHost, budget - n, dBase);
+            // fvBase is the hart's fetchVBase here: whatever changes that leaves for `outer`.
+            const exit = jit!.enter(pc - fvBase, fHost, budget - n, dBase);
             if (exit >= 0) {
               n = budget - jitWords![BUDGET >> 2]!;
               const exitLo = jitWords![EXIT_PC >> 2]! >>> 0;

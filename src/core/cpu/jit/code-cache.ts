@@ -177,13 +177,15 @@ export class CodeCache {
   }
 
   /**
-   * Runs compiled code from `pc`, in the fetch page at virtual `vbase` and host offset
-   * `host`, for at most `budget` instructions, with data accesses in TLB set `dBase`.
-   * Returns the Exit reason, or -1 when there is no code for `pc` (yet).
+   * Runs compiled code from `offset` in the hart's fetch page (virtual base
+   * `h.fetchVBase`, host offset `host`), for at most `budget` instructions, with data
+   * accesses in TLB set `dBase`. Returns the Exit reason, or -1 when there is no code there
+   * (yet). Only small integers cross this call: a 64-bit address as an argument is boxed on
+   * every entry, and a vCPU's thread then collects garbage many times a second.
    */
-  enter(pc: number, vbase: number, host: number, budget: number, dBase: number): number {
+  enter(offset: number, host: number, budget: number, dBase: number): number {
     const page = host >>> 12;
-    const offset = pc - vbase;
+    const vbase = this.h.fetchVBase;
     let unit = this.unitAt(page, vbase);
     if (unit === undefined) {
       unit = this.warm(page, vbase, host, offset);
