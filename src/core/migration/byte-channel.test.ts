@@ -52,3 +52,13 @@ test("MemoryChannel.break() makes pending and later reads throw and writes rejec
   await assert.rejects(b.write(Uint8Array.of(2)), /cable cut/);
   await assert.rejects(readAll(a.incoming), /cable cut/);
 });
+
+test("channelPair() copies what is written: a chunk changed after write() (flushed at once) reads as it was", async () => {
+  const [a, b] = channelPair();
+  const chunk = Uint8Array.of(1, 2, 3);
+  await a.write(chunk);
+  await a.flushed();
+  chunk.fill(0);
+  a.close();
+  assert.deepEqual(await readAll(b.incoming), [1, 2, 3]);
+});

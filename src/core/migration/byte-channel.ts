@@ -6,10 +6,13 @@
  * Contract, for every implementation:
  * - `write` sends bytes in order and resolves once the transport has taken them, so a writer
  *   that awaits each write never buffers more than the transport allows (backpressure). It
- *   rejects once the channel is closed or broken. A channel may keep a written chunk until the
- *   peer has read it (the in-memory one hands the very chunk over): **a writer must not change
- *   a chunk after writing it** — the protocol writes fresh buffers, or views of a suspended
- *   domain's RAM that stays still until the migration ends.
+ *   rejects once the channel is closed or broken. The transport may still be reading a chunk
+ *   after that: **a writer must not change a chunk before `flushed()` has resolved** after
+ *   writing it.
+ * - `flushed` resolves once the transport is done with every chunk written so far (a socket:
+ *   handed to the kernel, or failed; the in-memory pair copies what it is given), so that
+ *   their memory can be used again — the sender reuses its page buffers this way: fresh ones
+ *   for every record cost page faults and garbage collections.
  * - `incoming` is iterated once. It yields chunks as they arrive, ends when the peer closed
  *   its side cleanly (after everything it wrote), and throws when the connection broke.
  * - `close` is idempotent: it ends this side (the peer reads what was written, then the end)
@@ -19,6 +22,8 @@
 export interface ByteChannel {
   /** Sends bytes in order; resolves when the transport took them (backpressure); rejects once broken. */
   write(chunk: Uint8Array): Promise<void>;
+  /** Resolves once the transport no longer reads any chunk written so far (see the contract). */
+  flushed(): Promise<void>;
   /** Bytes as they arrive; ends when the peer closed cleanly; throws when the connection broke. */
   readonly incoming: AsyncIterable<Uint8Array>;
   /** Closes the channel (idempotent); pending reads end/throw. */
@@ -48,7 +53,7 @@ class Pipe {
     if (this.ended) return Promise.reject(new Error("the channel is closed"));
     if (this.readerClosed) return Promise.reject(new Error("the peer closed the channel"));
     if (chunk.length === 0) return Promise.resolve();
-    this.queue.push(chunk);
+    this.queue.push(chunk.slice()); // a copy, as a socket makes: the writer may reuse its memory
     this.queued += chunk.length;
     this.wake();
     if (this.queued <= this.highWaterMark) return Promise.resolve();
@@ -132,6 +137,11 @@ export class MemoryChannel implements ByteChannel {
 
   write(chunk: Uint8Array): Promise<void> {
     return this.outbound.write(chunk);
+  }
+
+  /** At once: a write copies its chunk. */
+  flushed(): Promise<void> {
+    return Promise.resolve();
   }
 
   close(): void {

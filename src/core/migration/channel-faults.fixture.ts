@@ -78,6 +78,7 @@ function tap(
   return {
     incoming: inner.incoming,
     close: () => inner.close(),
+    flushed: () => inner.flushed(),
     async write(chunk: Uint8Array): Promise<void> {
       if (cut) throw new Error("the connection was cut");
       for (const piece of tracker.split(chunk)) {

@@ -141,6 +141,11 @@ export class FrameWriter {
     }
   }
 
+  /** Resolves once the transport is done with every chunk written so far (ByteChannel.flushed). */
+  flushed(): Promise<void> {
+    return this.channel.flushed();
+  }
+
   /** Tells the peer why this side gives up (ABORT), waiting at most a second; never throws. */
   async abort(reason: string): Promise<void> {
     const sent = this.channel.write(encodeControl(Command.ABORT, textBody(reason)));

@@ -27,7 +27,19 @@ export function tcpChannel(socket: Socket): ByteChannel {
   socket.on("close", () => {
     broken ??= new TcpChannelError("closed");
   });
+  // Writes whose chunk the socket still holds, and who waits for none to be left.
+  let unflushed = 0;
+  let waiting: (() => void)[] = [];
+  const written = (): void => {
+    if (--unflushed > 0) return;
+    const w = waiting;
+    waiting = [];
+    for (const resolve of w) resolve();
+  };
   return {
+    flushed(): Promise<void> {
+      return unflushed === 0 ? Promise.resolve() : new Promise((resolve) => waiting.push(resolve));
+    },
     write(chunk: Uint8Array): Promise<void> {
       if (broken !== undefined || socket.destroyed) {
         return Promise.reject(
@@ -36,7 +48,9 @@ export function tcpChannel(socket: Socket): ByteChannel {
       }
       // Below the socket's high-water mark the write is taken at once; above it, wait for
       // 'drain' (or the end of the connection).
-      if (socket.write(chunk)) return Promise.resolve();
+      // The callback comes once the chunk is in the kernel's hands, or the write failed.
+      unflushed++;
+      if (socket.write(chunk, written)) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const done = (): void => {
           socket.off("drain", onDrain);
