@@ -86,9 +86,9 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { DOMAIN_RAM_BASE, type Domain } from "../src/core/hypervisor/domain.js";
-import { TICKS_PER_MS } from "../src/core/hypervisor/host-clock.js";
 import { parseElf } from "../src/core/machine/elf-loader.js";
 import { isZeroPage, PAGE_SIZE } from "../src/core/memory/page.js";
+import { msSinceSuspendCall } from "../src/core/snapshot/suspend-domain.js";
 import { ParallelRunner } from "../src/host/node/parallel-runner.js";
 import type { MigrateResult, Progress } from "../src/toolstack/api/schemas.js";
 import { ClientError } from "../src/toolstack/client/ferry-client.js";
@@ -358,10 +358,8 @@ async function ferryRun(ctx: Context, w: Workload, n: number): Promise<FerryRun>
           if (p.phase === "suspend") suspendAt = performance.now();
           if (p.phase === "final") {
             sentAt = performance.now();
-            // The guest's suspend call, dated by its guest time as migrate-out.ts dates it.
-            const domain = source.manager.domainOf(name);
-            const agoMs = (source.runner.guestTime(domain) - domain.shared.suspendTime) / TICKS_PER_MS;
-            suspendCallAt = sentAt - agoMs;
+            // The guest's suspend call, dated as migrate-out.ts dates it.
+            suspendCallAt = sentAt - msSinceSuspendCall(source.runner, source.manager.domainOf(name));
           }
           if (p.phase === "commit") commitAt = performance.now();
           if (p.phase === "round" && p.round !== undefined)

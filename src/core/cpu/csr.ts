@@ -168,13 +168,13 @@ export function readCsr(h: Hart, csr: number): void {
 }
 
 /**
- * Sets a CSR's value (its high half reads 0 on RV32). A function, not a closure made in each
- * writeCsr: that closure was a vCPU's largest source of garbage (the kernel writes sstatus
- * around every spinlock).
+ * Sets a CSR's value (writeCsr has made `hi` 0 on RV32). A function, not a closure made in
+ * each writeCsr: that closure was a vCPU's largest source of garbage (the kernel writes
+ * sstatus around every spinlock).
  */
 function setCsr(h: Hart, csr: number, lo: number, hi: number): void {
   h.csrLo[csr] = lo;
-  h.csrHi[csr] = h.xlen === 32 ? 0 : hi;
+  h.csrHi[csr] = hi;
 }
 
 /**

@@ -31,7 +31,6 @@
 import type { BlockBackend } from "../devices/block/block-backend.js";
 import type { Domain } from "../hypervisor/domain.js";
 import type { DomainRunner } from "../hypervisor/domain-runner.js";
-import { TICKS_PER_MS } from "../hypervisor/host-clock.js";
 import type { PageRun } from "../memory/dirty-log.js";
 import { isZeroPage, PAGE_SIZE } from "../memory/page.js";
 import { configRecord, imageHeader, stateRecords } from "../snapshot/capture-domain.js";
@@ -45,7 +44,13 @@ import {
   type SaveMode,
 } from "../snapshot/domain-image.js";
 import { encodeHeader, encodeRecord } from "../snapshot/image-codec.js";
-import { announcesSuspend, resumeDomain, SuspendError, suspendDomain } from "../snapshot/suspend-domain.js";
+import {
+  announcesSuspend,
+  msSinceSuspendCall,
+  resumeDomain,
+  SuspendError,
+  suspendDomain,
+} from "../snapshot/suspend-domain.js";
 import type { ByteChannel } from "./byte-channel.js";
 import { ControlInbox, FrameReader, FrameWriter, PeerAbortError } from "./message-stream.js";
 import { MigrationError, reasonOf } from "./migration-error.js";
@@ -325,9 +330,8 @@ class Sender {
       }
       throw e;
     }
-    // The suspend call's guest time dates it on the host clock (guest time runs with it), so
-    // the downtime includes the moments before this side noticed.
-    const agoMs = (this.runner.guestTime(this.domain) - this.domain.shared.suspendTime) / TICKS_PER_MS;
+    // The downtime includes the moments before this side noticed.
+    const agoMs = msSinceSuspendCall(this.runner, this.domain);
     const now = performance.now();
     this.suspendedAt = now - Math.min(Math.max(agoMs, 0), now - this.t0);
     return pages;
@@ -423,6 +427,17 @@ class Sender {
     return records;
   }
 
+  /** Keeps a page-copy buffer for reuse once its record is written and the transport is done with it. */
+  private async recycle(buffer: Uint8Array, written: Promise<void>): Promise<void> {
+    try {
+      await written;
+      await this.out.flushed();
+    } catch {
+      return; // the write failed: the migration is over
+    }
+    if (this.spare.length < SPARE_BUFFERS) this.spare.push(buffer);
+  }
+
   /** Disk chunks written since they were last sent (copyDisks). */
   private diskChunksOwed(): number {
     let n = 0;
@@ -486,9 +501,10 @@ class Sender {
    * busy host. A version 1 peer says nothing, and RESUMED's arrival is all there is.
    */
   private startedAt(committedAt: number, resumed: ControlFrame, arrived: number): number {
+    // A malformed body is not worth an error: the domain runs there whatever it says.
     if (this.version < 2 || resumed.body.length !== 4) return arrived;
-    const startMs = new DataView(resumed.body.buffer, resumed.body.byteOffset, 4).getUint32(0, true) / 1000;
-    return Math.min(committedAt + this.rttMs / 2 + startMs, arrived);
+    const [startUs] = parseU32s(resumed, 1, PEER);
+    return Math.min(committedAt + this.rttMs / 2 + startUs! / 1000, arrived);
   }
 
   /**
@@ -526,16 +542,7 @@ class Sender {
       await inFlight;
       inFlight = this.out.write(record);
       inFlight.catch(() => undefined); // awaited (and thrown) by the next flush or the end
-      if (used !== undefined) {
-        inFlight
-          .then(() => this.out.flushed())
-          .then(
-            () => {
-              if (this.spare.length < SPARE_BUFFERS) this.spare.push(used);
-            },
-            () => undefined,
-          );
-      }
+      if (used !== undefined) void this.recycle(used, inFlight);
       if (performance.now() - reported >= SEND_PROGRESS_MS) {
         reported = performance.now();
         const fraction = Math.min(1, scanned / Math.max(candidates, 1));

@@ -121,10 +121,11 @@ export async function restoreDomainFrom(
         case "vcpu": {
           const i = vcpuRecords.push(r as RecordOf<"vcpu">) - 1;
           const s = (r as RecordOf<"vcpu">).state;
-          // A context that passes the checks below goes to its vCPU now, to be restored while
-          // the rest of the image comes (a migration's downtime); the checks come at the end.
+          // A context that will pass the checks goes to its vCPU now, to be restored while the
+          // rest of the image comes (a migration's downtime); the checks throw at the end,
+          // once the count of contexts is known.
           const wanted = header.mode === "cooperative" ? 1 : domain!.vcpus;
-          if (i < wanted && s?.id === i && s.hart?.xlen === header.xlen) {
+          if (i < wanted && vcpuRecordProblem(s, i, header.xlen) === undefined) {
             preloaded[i] = resumed(s);
             runner.preloadVcpuState(domain!, preloaded[i]);
           }
@@ -160,11 +161,9 @@ export async function restoreDomainFrom(
       );
     }
     const states = vcpuRecords.map((r, i) => {
-      const s = r.state;
-      if (s?.id !== i) throw new ImageError(`vCPU record ${i} is for vCPU ${String(s?.id)}`);
-      if (s.hart?.xlen !== header.xlen)
-        throw new ImageError(`vCPU ${i} is RV${String(s.hart?.xlen)}, the image RV${header.xlen}`);
-      return preloaded[i] ?? resumed(s);
+      const problem = vcpuRecordProblem(r.state, i, header.xlen);
+      if (problem !== undefined) throw new ImageError(problem);
+      return preloaded[i] ?? resumed(r.state);
     });
     const time = one("time").guestTime;
     if (typeof time !== "number" || !Number.isFinite(time) || time < 0)
@@ -355,6 +354,13 @@ function mebibytes(n: unknown): string {
   return typeof n === "number" && Number.isFinite(n)
     ? `${(n / 2 ** 20).toFixed(n % 2 ** 20 ? 2 : 0)} MiB`
     : String(n);
+}
+
+/** What is wrong with the state in vCPU record `i` of an RV`xlen` image, if anything. */
+function vcpuRecordProblem(s: VcpuState | undefined, i: number, xlen: number): string | undefined {
+  if (s?.id !== i) return `vCPU record ${i} is for vCPU ${String(s?.id)}`;
+  if (s.hart?.xlen !== xlen) return `vCPU ${i} is RV${String(s.hart?.xlen)}, the image RV${xlen}`;
+  return undefined;
 }
 
 /** vCPU 0's state with its suspend call returning 0: resumed in a new domain. */

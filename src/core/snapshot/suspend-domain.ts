@@ -11,6 +11,7 @@
  */
 import type { Domain } from "../hypervisor/domain.js";
 import type { DomainRunner } from "../hypervisor/domain-runner.js";
+import { TICKS_PER_MS } from "../hypervisor/host-clock.js";
 import { StoreError } from "../hypervisor/store/store-error.js";
 import type { SaveMode } from "./domain-image.js";
 
@@ -84,6 +85,14 @@ export async function suspendDomain(
  * Lets a suspended (or transparently paused) domain go on in place: its suspend call returns
  * 1 (cancelled or checkpointed) and nothing is lost.
  */
+/**
+ * How long ago, in ms, the suspended domain's PV suspend call was made: its guest time dates
+ * it, and guest time runs with the host clock, so the moments before the host noticed count.
+ */
+export function msSinceSuspendCall(runner: DomainRunner, domain: Domain): number {
+  return (runner.guestTime(domain) - domain.shared.suspendTime) / TICKS_PER_MS;
+}
+
 export async function resumeDomain(runner: DomainRunner, domain: Domain, mode: SaveMode): Promise<void> {
   if (mode === "transparent") {
     runner.pv.resumeDisks(domain.id);

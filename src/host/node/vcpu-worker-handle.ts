@@ -15,7 +15,13 @@
  */
 import { Worker } from "node:worker_threads";
 import type { VcpuState } from "../../core/hypervisor/vcpu-state.js";
-import type { VcpuAttach, VcpuRequest, VcpuWorkerData, VcpuWorkerMessage } from "./vcpu-worker-protocol.js";
+import type {
+  VcpuAttach,
+  VcpuRequest,
+  VcpuSuspendedState,
+  VcpuWorkerData,
+  VcpuWorkerMessage,
+} from "./vcpu-worker-protocol.js";
 
 export class VcpuWorkerError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -23,6 +29,9 @@ export class VcpuWorkerError extends Error {
     this.name = "VcpuWorkerError";
   }
 }
+
+/** vCPU 0's state as its thread reported it after a suspend, and that suspend's guest time. */
+type SuspendReport = Pick<VcpuSuspendedState, "state" | "suspendTime">;
 
 /** A request without its id (the handle numbers them). */
 type Request = VcpuRequest extends infer R ? (R extends VcpuRequest ? Omit<R, "id"> : never) : never;
@@ -40,10 +49,13 @@ export class VcpuWorkerHandle {
   private nextId = 1;
   private stopping = false;
   private gone = false;
-  /** The state the thread sent with its last suspend report (cleared by a restore-state). */
-  private suspended: { readonly state: VcpuState; readonly suspendTime: number } | undefined;
-  /** Waiting for the state of a suspend the thread has reported (`suspended-state` comes next). */
-  private stateDue: Array<() => void> | undefined;
+  /**
+   * What the thread reported after the domain's last suspend: pending from its `suspended`
+   * signal until `suspended-state` comes; undefined after a restore-state or its end.
+   */
+  private suspendReport: Promise<SuspendReport | undefined> = Promise.resolve(undefined);
+  /** Settles `suspendReport` while it is pending. */
+  private settleSuspendReport: ((report: SuspendReport | undefined) => void) | undefined;
   /** Resolves when the thread has ended, whatever the reason. */
   readonly exited: Promise<void>;
 
@@ -79,7 +91,7 @@ export class VcpuWorkerHandle {
         if (!this.stopping) this.onCrash(error);
         for (const p of this.pending.values()) p.reject(error);
         this.pending.clear();
-        this.forgetSuspendedState();
+        this.endSuspendReport(undefined);
         resolve();
       });
     });
@@ -91,15 +103,14 @@ export class VcpuWorkerHandle {
    * is on its way; undefined if there is no such report (ask with a save-state request).
    */
   async suspendedState(suspendTime: number): Promise<VcpuState | undefined> {
-    if (this.stateDue !== undefined) await new Promise<void>((resolve) => this.stateDue!.push(resolve));
-    return this.suspended?.suspendTime === suspendTime ? this.suspended.state : undefined;
+    const report = await this.suspendReport;
+    return report?.suspendTime === suspendTime ? report.state : undefined;
   }
 
-  private forgetSuspendedState(): void {
-    this.suspended = undefined;
-    const due = this.stateDue ?? [];
-    this.stateDue = undefined;
-    for (const resolve of due) resolve();
+  private endSuspendReport(report: SuspendReport | undefined): void {
+    if (this.settleSuspendReport === undefined) this.suspendReport = Promise.resolve(report);
+    else this.settleSuspendReport(report);
+    this.settleSuspendReport = undefined;
   }
 
   /** False once the thread has ended. */
@@ -113,12 +124,16 @@ export class VcpuWorkerHandle {
 
   private receive(m: VcpuWorkerMessage): void {
     if (m.type === "suspended-state") {
-      this.forgetSuspendedState();
-      this.suspended = { state: m.state, suspendTime: m.suspendTime };
+      this.endSuspendReport(m);
       return;
     }
+    if (m.type === "suspended") {
+      this.endSuspendReport(undefined); // an earlier report never completed: it will not now
+      this.suspendReport = new Promise((resolve) => {
+        this.settleSuspendReport = resolve;
+      });
+    }
     if (m.type === "pv-call" || m.type === "suspended") {
-      if (m.type === "suspended") this.stateDue ??= [];
       this.onSignal(m.type);
       return;
     }
@@ -141,7 +156,7 @@ export class VcpuWorkerHandle {
     if (this.gone) return Promise.reject(new VcpuWorkerError(`${this.label} has no thread`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      if (request.type === "restore-state") this.forgetSuspendedState();
+      if (request.type === "restore-state") this.endSuspendReport(undefined);
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ ...request, id });
